@@ -1,0 +1,70 @@
+"""Reports per second of the per-report analysis on one core, for ~600-word reports.
+
+Prints, in the same run, a bound: the time to only read and regex-tokenise the same texts, and the
+ratio between the two. Texts are built from the bundled demo corpus (written by the team).
+
+    python benchmarks/analyse_throughput.py [--n 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+
+from escwatch.analyse.context import make_context
+from escwatch.analyse.pipeline import analyse_report
+from escwatch.demo import corpus_dir
+from escwatch.parse import parse
+from escwatch.records import RawDoc
+
+WORDS = 600
+
+
+def texts(n: int) -> list[tuple[str, str | None]]:
+    rows = [json.loads(x) for x in (corpus_dir() / "reports.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    by_lang: dict[str, list[str]] = {}
+    for r in rows:
+        by_lang.setdefault(r.get("language") or "en", []).append(r["text"])
+    langs = sorted(by_lang)
+    out = []
+    for i in range(n):
+        lang = langs[i % len(langs)]
+        pool, words, k = by_lang[lang], [], i
+        while len(words) < WORDS:
+            words += pool[k % len(pool)].split()
+            k += 1
+        out.append((" ".join(words[:WORDS]) + f" ({i})", lang))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=300)
+    args = ap.parse_args()
+    docs = texts(args.n)
+    ctx = make_context()
+    _ = ctx.gazetteer
+    analyse_report(parse(RawDoc("warm", "txt", docs[0][0])), ctx)  # warm caches (lingua models, dateparser)
+
+    t0 = time.perf_counter()
+    tok = re.compile(r"\w+|[^\w\s]")
+    n_tok = 0
+    for text, _lang in docs:
+        n_tok += len(tok.findall(text.encode("utf-8").decode("utf-8")))
+    bound = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    for i, (text, _lang) in enumerate(docs):
+        analyse_report(parse(RawDoc(f"b{i}", "txt", text, {"published": "2022-10-05T10:00:00+00:00"})), ctx)
+    full = time.perf_counter() - t0
+
+    print(f"reports: {len(docs)} x {WORDS} words, languages: {len({lang for _, lang in docs})}, one core")
+    print(f"read + regex-tokenise (bound): {len(docs) / bound:10.0f} reports/s  ({n_tok} tokens)")
+    print(f"full analysis (no embeddings): {len(docs) / full:10.1f} reports/s")
+    print(f"ratio bound / analysis:        {bound and full / bound:10.1f}x slower than the bound")
+
+
+if __name__ == "__main__":
+    main()

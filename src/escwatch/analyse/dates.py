@@ -1,0 +1,91 @@
+"""Dates stage: candidate phrases found by a cheap per-language pre-filter, resolved by dateparser
+against the publication date; relative ranges kept as ranges; recurring expressions marked."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from escwatch.analyse.context import Context
+from escwatch.analyse.text import sentences
+from escwatch.records import DateRef, Report
+
+MAX_PARSES = 40
+MONTHS_EN = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december"]
+
+
+def _parse(phrase: str, lang: str | None, base: datetime) -> date | None:
+    import dateparser
+
+    settings = {"RELATIVE_BASE": base.replace(tzinfo=None), "PREFER_DATES_FROM": "past",
+                "REQUIRE_PARTS": [], "RETURN_AS_TIMEZONE_AWARE": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            got = dateparser.parse(phrase, languages=[lang] if lang else None, settings=settings)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    if got is None or not (1900 <= got.year <= 2200):
+        return None
+    return got.date()
+
+
+def _shift(base: date, spec: dict[str, int]) -> tuple[date, date]:
+    if "days" in spec:
+        d = base + timedelta(days=spec["days"])
+        return (min(d, base), max(d, base))
+    if "week" in spec:
+        monday = base - timedelta(days=base.weekday()) + timedelta(weeks=spec["week"])
+        return monday, monday + timedelta(days=6)
+    if "month" in spec:
+        y, m = base.year, base.month + spec["month"]
+        y, m = y + (m - 1) // 12, (m - 1) % 12 + 1
+        start = date(y, m, 1)
+        nxt = date(y + (m == 12), m % 12 + 1, 1)
+        return start, nxt - timedelta(days=1)
+    return base, base
+
+
+def _month_in(text: str, lang: str | None, base: datetime) -> int | None:
+    got = _parse(text, lang, base)
+    return got.month if got else None
+
+
+def run(report: Report, ctx: Context) -> Report:
+    res = ctx.lang(report.language)
+    base = report.published or datetime(2000, 1, 1)
+    text = report.text
+    out: list[DateRef] = []
+    taken: list[tuple[int, int]] = []
+    for phrase, spec in res.ranges.items():
+        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE):
+            if report.published:
+                a, b = _shift(base.date(), spec)
+                out.append(DateRef(m.group(), m.start(), m.end(), "range", a.isoformat(), b.isoformat()))
+            else:
+                out.append(DateRef(m.group(), m.start(), m.end(), "range", None))
+            taken.append((m.start(), m.end()))
+    rec = res.rx("recurring")
+    words = res.rx("date_words")
+    parses = 0
+    sents = sentences(text)
+    if words:
+        for m in words.finditer(text):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            sent = next(((s, e) for s, e in sents if s <= m.start() < e), (0, len(text)))
+            if rec and rec.search(text[sent[0]:sent[1]]):
+                month = _month_in(m.group(), report.language, base)
+                out.append(DateRef(m.group(), m.start(), m.end(), "recurring", None,
+                                   recurrence=f"yearly:{month}" if month else "recurring"))
+                continue
+            if parses >= MAX_PARSES:
+                break
+            parses += 1
+            got = _parse(m.group(), report.language, base)
+            if got:
+                out.append(DateRef(m.group(), m.start(), m.end(), "point", got.isoformat()))
+    return replace(report, dates=tuple(sorted(out, key=lambda d: d.start)))

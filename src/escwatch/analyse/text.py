@@ -1,0 +1,82 @@
+"""Tokens, sentences and stems: the cheap text primitives every stage shares."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+WORD = re.compile(r"\w")
+# A sentence ends at . ! ? … (optionally followed by a closing quote/bracket) before whitespace and
+# an upper-case letter, digit or opening quote; or at a blank line / line break.
+_SENT_END = re.compile(
+    r"(?<=[.!?…])(?P<close>[\"”»’)]*)\s+(?=[\"“„«‘(\-–—]?[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ0-9])|\n\s*\n|\n(?=\s*[-–—•*#]|\s*[A-ZА-ЯЁІЇЄҐ])"
+)
+ABBREV = re.compile(
+    r"(?:\b(?:[A-ZА-Я]|Mr|Mrs|Ms|Dr|Prof|St|Gen|Lt|Col|Sgt|Capt|Adm|Maj|vs|etc|ca|bzw|z\.B|u\.a|d\.h|dr|mr|mgr|prof"
+    r"|ul|tzw|np|ok|wg|tj|im|ген|г|гг|им|т\.е|т\.д|т\.п|др|проф|млн|млрд|тыс|ст|св|Jr|Sr|No|nr|Nr|vol|red|ds|drs|mevr|dhr"
+    r"|blz|jl|resp|evt|ong|incl|excl|bijv|o\.a|m\.n|n\.a\.v|c\.q|Mme|Mlle|MM|M)\.)$"
+)
+_CYR = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґ]")
+_ENDINGS = sorted(
+    ["ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ах", "ях", "ов", "ев", "ей", "ой", "ою", "ею", "ом",
+     "ем", "ым", "им", "ові", "еві", "ів", "ій", "ою", "ах", "ach", "ami", "owi", "em", "om", "ów", "ie", "ii",
+     "ji", "ją", "ję", "ją", "ego", "emu", "ym", "im", "ej"], key=len, reverse=True)
+_VOWELS = "аяоеёиыуюэіїєьйaąeęioóuy"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def is_word(self) -> bool:
+        return bool(WORD.match(self.text))
+
+
+def tokens(text: str) -> list[Token]:
+    return [Token(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets, trimmed of surrounding whitespace."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        if "\n" in m.group() or not ABBREV.search(text[max(0, m.start() - 8):m.start()]):
+            spans.append((start, m.start() + len(m.group("close") or "")))
+            start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def is_cyrillic(word: str) -> bool:
+    return bool(_CYR.search(word))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Crude case-ending stripper for Slavic names (Путина -> Путин, Rosji -> Ros)."""
+    w = word
+    for end in _ENDINGS:
+        if len(w) - len(end) >= 4 and w.lower().endswith(end):
+            w = w[: -len(end)]
+            break
+    while len(w) > 4 and w[-1].lower() in _VOWELS:
+        w = w[:-1]
+    return w
+
+
+def is_capitalised(word: str) -> bool:
+    return word[:1].isupper()

@@ -1,0 +1,204 @@
+"""The escwatch command line: a thin layer over the library (`escwatch --help`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from escwatch.config import Settings, load_settings
+from escwatch.errors import EscwatchError
+
+app = typer.Typer(help="escwatch — Escalation Watch: nuclear signalling in open sources, explained.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print machine-readable JSON")]
+
+
+class State:
+    settings: Settings = Settings()
+
+
+def _store():
+    from escwatch.store import open_store
+
+    return open_store(State.settings.db_url)
+
+
+def _context():
+    from escwatch.analyse.context import make_context
+
+    return make_context(State.settings.packs)
+
+
+def _emit(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.callback()
+def main_options(
+    db: Annotated[str | None, typer.Option("--db", help="store: a SQLite path or a database URL "
+                                           "[default: ./escwatch.db or $ESCWATCH_DB]")] = None,
+    pack: Annotated[list[str] | None, typer.Option("--pack", help="extra pack folder (repeatable)")] = None,
+    config: Annotated[str | None, typer.Option("--config", help="config file [default: ./escwatch.toml]")] = None,
+) -> None:
+    State.settings = load_settings(db=db, packs=tuple(pack or ()), config=config)
+
+
+def run_ingest(paths: list[Path], quiet: bool = False) -> dict[str, Any]:
+    """Ingest files/folders into the store with a progress bar; returns the counts."""
+    from escwatch.engine import ingest_docs
+    from escwatch.ingest.files import expand, read_file
+
+    files = expand(paths)
+    missing = [p for p in files if not p.exists()]
+    store, ctx = _store(), _context()
+    _ = ctx.gazetteer  # load models before the bar starts
+    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=console, disable=quiet, transient=False) as bar:
+        task = bar.add_task("", total=len(files))
+
+        def docs():
+            for f in files:
+                bar.update(task, description=f.name[-40:])
+                yield from read_file(f, State.settings.max_bytes)
+                bar.advance(task)
+
+        result = ingest_docs(docs(), store, ctx)
+    data = result.as_dict()
+    data["files"] = len(files) - len(missing)
+    return data
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders (.txt .md .html .json .jsonl)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest reports from files or folders into the store."""
+    data = run_ingest(paths, quiet=as_json)
+    if as_json:
+        _emit(data)
+    else:
+        for err in data["errors"]:
+            console.print(f"[red]error[/] {err['message']}")
+        out.print(f"new {data['new']}, duplicate {data['duplicate']}, failed {data['failed']}")
+    raise typer.Exit(1 if data["failed"] else 0)
+
+
+@app.command()
+def export(
+    what: Annotated[str, typer.Option(help="what to export: reports")] = "reports",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write [default: stdout]")] = None,
+) -> None:
+    """Export records (SCHEMA.md format for reports)."""
+    from escwatch.report.export import records, write_jsonl
+
+    if what != "reports" or fmt != "jsonl":
+        raise EscwatchError(f"export of {what} as {fmt} is not available yet", hint="use --what reports --format jsonl")
+    store, ctx = _store(), _context()
+    rows = records(store.iter_reports(), ctx.pack)
+    if output:
+        with output.open("w", encoding="utf-8") as fh:
+            n = write_jsonl(rows, fh)
+        console.print(f"{n} records written to {output}")
+    else:
+        write_jsonl(rows, sys.stdout)
+
+
+@app.command()
+def show(report_id: Annotated[str, typer.Argument(help="report id or a unique prefix of it")],
+         as_json: JsonOpt = False) -> None:
+    """Show one report with its extracted evidence."""
+    from escwatch.report.export import record
+    from escwatch.report.terminal import render_report
+
+    store, ctx = _store(), _context()
+    rep = store.get_report(report_id)
+    if as_json:
+        _emit(record(rep, ctx.pack))
+    else:
+        render_report(rep, out)
+
+
+@app.command("reports")
+def list_reports(as_json: JsonOpt = False, limit: Annotated[int, typer.Option(help="rows to show")] = 50) -> None:
+    """List stored reports."""
+    from escwatch.report.terminal import report_table
+
+    reps = list(_store().iter_reports())[:limit]
+    if as_json:
+        _emit([{"id": r.id, "published": r.published, "language": r.language, "outlet": r.outlet,
+                "title": r.title, "source": r.source, "indicators": sorted({h.id for h in r.indicators})}
+               for r in reps])
+    else:
+        out.print(report_table(reps))
+
+
+@app.command("errors")
+def list_errors(as_json: JsonOpt = False) -> None:
+    """List the documents that failed, with their error codes."""
+    rows = _store().errors()
+    if as_json:
+        _emit(rows)
+    else:
+        for r in rows:
+            out.print(f"{r['code']}  {r['stage']:<8} {r['source']}\n      {r['message']}")
+        out.print(f"{len(rows)} errors")
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option(help="SQLite file for the demo")] = Path("escwatch-demo.db"),
+    brief_path: Annotated[Path, typer.Option("--brief", help="where to write the briefing")] = Path(
+        "escwatch-demo-brief.md"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest the bundled demo corpus, run the whole pipeline, print a summary and write a briefing."""
+    from escwatch.demo import corpus_files, run_demo
+
+    State.settings = load_settings(db=str(db), packs=State.settings.packs)
+    data = run_ingest(corpus_files(), quiet=as_json)
+    summary = run_demo(_store(), _context(), brief_path)
+    summary["ingest"] = {k: data[k] for k in ("new", "duplicate", "failed")}
+    if as_json:
+        _emit(summary)
+        return
+    out.print(f"\n[bold]escwatch demo[/] — store {db}")
+    out.print(f"reports: {summary['reports']}  by language: " +
+              ", ".join(f"{k} {v}" for k, v in sorted(summary["languages"].items())))
+    out.print(f"entities found: {summary['entities']}  (distinct)")
+    out.print("indicators found (reports): " + ", ".join(f"{k} {v}" for k, v in sorted(summary["indicators"].items())))
+    out.print(f"stories: {summary['stories']}")
+    out.print(f"briefing written to {summary['brief']}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the store's schema up to date (runs automatically on open as well)."""
+    from escwatch.store import migrate
+
+    store = _store()
+    out.print(f"schema at revision {migrate.current(store.engine)}")
+
+
+def main() -> None:
+    try:
+        app()
+    except EscwatchError as exc:
+        console.print(f"[red]error[/] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

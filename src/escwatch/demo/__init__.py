@@ -1,0 +1,33 @@
+"""The bundled demo corpus (October 2022, written by the escwatch team) and the demo run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from escwatch.analyse.context import Context
+from escwatch.store import Store
+
+
+def corpus_dir() -> Path:
+    return Path(__file__).parent / "corpus"
+
+
+def corpus_files() -> list[Path]:
+    """The demo's report files (the folder also holds its README and story labels)."""
+    return sorted(p for p in corpus_dir().iterdir() if p.suffix in {".jsonl", ".txt", ".md", ".html"}
+                  and p.name != "README.md")
+
+
+def run_demo(store: Store, ctx: Context, brief_path: Path) -> dict[str, Any]:
+    """Stories and briefing over what the demo ingested; returns the summary the CLI prints."""
+    from escwatch.report.brief import write_brief
+    from escwatch.stories import assign_stories
+
+    assign_stories(store)
+    reports = list(store.iter_reports())
+    write_brief(reports, ctx.pack, brief_path)
+    counts = store.counts()
+    counts["stories"] = len({r.story for r in reports if r.story})
+    counts["brief"] = str(brief_path.resolve())
+    return counts

@@ -1,0 +1,89 @@
+"""The local engine: parse and analyse in this process, write to the store in batches.
+
+Per-report work is a pure function of one document plus the loaded pack, so the same
+``process_doc`` runs unchanged in a process pool or on Ray workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+
+from escwatch.analyse.context import Context
+from escwatch.analyse.pipeline import analyse_report
+from escwatch.errors import EscwatchError
+from escwatch.parse import parse
+from escwatch.records import ErrorRecord, RawDoc, Report
+from escwatch.store import Store
+
+BATCH = 64
+
+
+@dataclass
+class IngestResult:
+    new: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    new_ids: list[str] = field(default_factory=list)
+    errors: list[ErrorRecord] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"new": self.new, "duplicate": self.duplicate, "failed": self.failed, "new_ids": self.new_ids,
+                "errors": [asdict(e) for e in self.errors]}
+
+
+def process_doc(doc: RawDoc, ctx: Context,
+                skip: Callable[[str], bool] = lambda _id: False) -> Report | ErrorRecord | None:
+    """Parse and analyse one document; None when ``skip`` says its report is already stored."""
+    stage = "parse"
+    try:
+        report = parse(doc)
+        if skip(report.id):
+            return None
+        stage = "analyse"
+        return analyse_report(report, ctx)
+    except EscwatchError as exc:
+        return ErrorRecord(doc.source, stage, exc.code, str(exc))
+    except RecursionError:
+        return ErrorRecord(doc.source, stage, "E100", "[E100] document too deeply nested to process")
+
+
+def ingest_docs(items: Iterable[RawDoc | ErrorRecord], store: Store, ctx: Context,
+                progress: Callable[[str], None] | None = None) -> IngestResult:
+    """Parse, analyse and store every document; errors become rows and the run goes on."""
+    result = IngestResult()
+    batch: list[Report] = []
+    seen: set[str] = set()
+
+    def flush() -> None:
+        for rep, new in zip(batch, store.add_reports(batch), strict=True):
+            if new:
+                result.new += 1
+                result.new_ids.append(rep.id)
+            else:
+                result.duplicate += 1
+        batch.clear()
+
+    def fail(err: ErrorRecord) -> None:
+        result.failed += 1
+        result.errors.append(err)
+        store.add_error(err)
+
+    for item in items:
+        if isinstance(item, ErrorRecord):
+            fail(item)
+        else:
+            out = process_doc(item, ctx, skip=lambda rid: rid in seen or store.has_report(rid))
+            if out is None:
+                result.duplicate += 1
+            elif isinstance(out, ErrorRecord):
+                fail(out)
+            else:
+                seen.add(out.id)
+                batch.append(out)
+                if len(batch) >= BATCH:
+                    flush()
+        if progress:
+            progress(getattr(item, "source", ""))
+    flush()
+    return result

@@ -1,0 +1,88 @@
+"""RawDoc -> Report: bylines and source lines, teaser and paywall lines, HTML extraction, dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from escwatch.errors import EmptyInputError, WrongTypeError
+from escwatch.lang import all_langs
+from escwatch.parse.html import extract_html
+from escwatch.records import RawDoc, Report, content_hash
+
+BYLINE = re.compile(r"^\s*(?P<by>(?:By\s+)?[\w.\- ]{1,40}?)\s*(?:\||—|-)?\s*(?=(?:Bron|Source|Quelle|Źródło|"
+                    r"Источник|Джерело)\s*:)", re.IGNORECASE)
+BY_LINE = re.compile(r"^\s*(?:By|Door|Von|Par|Autor|Автор)\s+(?P<by>[^\n|]{2,60})", re.IGNORECASE)
+MD_MARKUP = re.compile(r"^\s{0,3}#{1,6}\s+|^\s*[*-]\s+|\*\*|__", re.MULTILINE)
+
+
+def _drop_lines(text: str) -> str:
+    """Remove teaser ("LEES OOK", "Read more") and paywall lines in any supported language."""
+    kept = []
+    for line in text.split("\n"):
+        if line.strip() and any((rx := r.rx("teasers")) and rx.search(line) for r in all_langs()):
+            continue
+        for r in all_langs():
+            pw = r.rx("paywall")
+            if pw and pw.search(line):
+                line = pw.sub("", line).rstrip()
+        kept.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+
+
+def parse_date(value: Any) -> datetime | None:
+    """An ISO date or datetime (a bare date means midnight UTC)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str):
+        raise WrongTypeError(f"'published' must be an ISO date string, got {type(value).__name__}")
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        import dateparser
+
+        got = dateparser.parse(value)
+        if got is None:
+            raise WrongTypeError(f"'published' is not a date: {value!r:.60}") from None
+        dt = got
+    if not 1900 <= dt.year <= 2200:
+        raise WrongTypeError(f"'published' is out of range: {value!r:.60}")
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def parse(doc: RawDoc) -> Report:
+    meta: dict[str, Any] = dict(doc.meta)
+    raw = doc.content
+    if doc.kind == "html":
+        got = extract_html(raw, meta.get("url"))
+        for k, v in got.items():
+            if k != "text" and v and not meta.get(k):
+                meta[k] = v
+        raw = got["text"]
+    elif doc.kind == "md":
+        raw = MD_MARKUP.sub("", raw)
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    if not raw.strip():
+        raise EmptyInputError(f"{doc.source}: no text")
+    text = _drop_lines(raw)
+    if not text:
+        raise EmptyInputError(f"{doc.source}: only teaser or paywall lines")
+    first = text.split("\n", 1)[0]
+    byline = None
+    if m := BYLINE.match(first):
+        byline = m.group("by").strip() or None
+    elif m := BY_LINE.match(first):
+        byline = m.group("by").strip()
+    if byline and byline.lower().startswith("by "):
+        byline = byline[3:].strip()
+    title = meta.get("title")
+    if title is not None and not isinstance(title, str):
+        raise WrongTypeError("'title' must be a string")
+    return Report(
+        id=content_hash(text), source=doc.source, raw_text=doc.content, text=text, title=title,
+        url=meta.get("url"), outlet=meta.get("outlet"), byline=byline or meta.get("author"),
+        published=parse_date(meta.get("published")), declared_language=meta.get("language"),
+    )

@@ -1,0 +1,157 @@
+"""Immutable records: the only vocabulary the stages share.
+
+Every span a stage extracts keeps ``start``/``end`` character offsets into ``Report.text``
+(the analysed text), so any number escwatch shows can be traced back to words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Modality = Literal["asserted", "reported", "hedged", "speculative", "denied"]
+MODALITIES: tuple[str, ...] = ("asserted", "reported", "hedged", "speculative", "denied")
+Precision = Literal["site", "city", "admin1", "region", "country"]
+
+
+def content_hash(text: str) -> str:
+    """Stable key of a report: sha256 of its whitespace-normalised text."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RawDoc:
+    """One document as a source delivered it, before any meaning is read from it."""
+
+    source: str  # file path, URL or "telegram:channel/123"
+    kind: str  # txt | md | html | json | feed | telegram | gdelt
+    content: str  # decoded text (HTML stays HTML)
+    meta: Mapping[str, Any] = field(default_factory=dict)  # title, url, outlet, published, language, author
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A linked (or newly found) entity mention."""
+
+    text: str
+    start: int
+    end: int
+    entity_id: str  # pack id, or "new:<Name>" for entities found outside the pack
+    name: str  # canonical English name
+    type: str
+    wikidata: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceRef:
+    text: str
+    start: int
+    end: int
+    place_id: str
+    name: str
+    lat: float | None
+    lon: float | None
+    country: str | None
+    code: str | None
+    precision: str
+
+
+@dataclass(frozen=True, slots=True)
+class DateRef:
+    text: str
+    start: int
+    end: int
+    kind: Literal["point", "range", "recurring"]
+    value: str | None  # ISO date (start of a range)
+    until: str | None = None  # ISO date, end of a range
+    recurrence: str | None = None  # e.g. "yearly:10" for "every October"
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    text: str
+    start: int
+    end: int
+    speaker: str | None  # canonical name
+    speaker_id: str | None
+    kind: Literal["direct", "indirect"] = "direct"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    text: str
+    start: int
+    end: int
+    modality: str
+    attributed_to: str | None = None
+    cue: str | None = None  # the words that set the modality
+
+
+@dataclass(frozen=True, slots=True)
+class CitedSource:
+    name: str  # canonical outlet/person name
+    text: str
+    start: int
+    end: int
+    outlet_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorHit:
+    id: str
+    confidence: float
+    evidence: str
+    start: int
+    end: int
+    roles: tuple[tuple[str, str], ...] = ()  # (role, matched text)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A parsed report and everything the analysis stages added to it."""
+
+    id: str  # content hash
+    source: str
+    raw_text: str  # as delivered (teasers, bylines kept)
+    text: str  # what is analysed; spans point here
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    byline: str | None = None
+    published: datetime | None = None
+    language: str | None = None
+    declared_language: str | None = None
+    cited_sources: tuple[CitedSource, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    places: tuple[PlaceRef, ...] = ()
+    dates: tuple[DateRef, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    indicators: tuple[IndicatorHit, ...] = ()
+    story: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["published"] = self.published.isoformat() if self.published else None
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """A document or step that failed; stored in the error table, never silently dropped."""
+
+    source: str
+    stage: str
+    code: str
+    message: str

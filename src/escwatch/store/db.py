@@ -1,0 +1,179 @@
+"""Store: idempotent writes keyed by content hash, reads that rebuild immutable records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from escwatch.errors import NotFoundError, StoreError
+from escwatch.records import (
+    CitedSource,
+    Claim,
+    DateRef,
+    ErrorRecord,
+    IndicatorHit,
+    Mention,
+    PlaceRef,
+    Quote,
+    Report,
+)
+from escwatch.store import migrate, schema
+from escwatch.store.schema import CHILDREN, errors, reports
+
+RECORD_OF = {"mentions": Mention, "places": PlaceRef, "dates": DateRef, "quotes": Quote, "claims": Claim,
+             "cited_sources": CitedSource, "indicators": IndicatorHit}
+# record field -> column where they differ
+RENAMED = {"indicators": {"id": "indicator", "evidence": "text"}}
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _as_utc(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+class Store:
+    """A handle on one database; safe to reopen, migrates on open."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            if migrate.current(self.engine) != migrate.head():
+                migrate.upgrade(self.engine)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(f"cannot open store {url}: {exc}") from exc
+
+    # -- writes ---------------------------------------------------------------------------
+    def has_report(self, report_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(reports.c.id).where(reports.c.id == report_id)).first() is not None
+
+    def add_reports(self, batch: Iterable[Report]) -> list[bool]:
+        """Insert reports in one transaction; returns True per report that was new."""
+        out = []
+        with self.engine.begin() as conn:
+            for rep in batch:
+                out.append(self._insert(conn, rep))
+        return out
+
+    def add_report(self, report: Report) -> bool:
+        return self.add_reports([report])[0]
+
+    def _insert(self, conn: Connection, rep: Report) -> bool:
+        if conn.execute(select(reports.c.id).where(reports.c.id == rep.id)).first():
+            return False
+        conn.execute(reports.insert().values(
+            id=rep.id, source=rep.source, url=rep.url, title=rep.title, outlet=rep.outlet, byline=rep.byline,
+            published=rep.published, language=rep.language, declared_language=rep.declared_language,
+            raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=datetime.now(UTC)))
+        for key, table in CHILDREN.items():
+            items = getattr(rep, key)
+            if not items:
+                continue
+            rename = RENAMED.get(key, {})
+            rows = []
+            for seq, item in enumerate(items):
+                row = {rename.get(f.name, f.name): getattr(item, f.name) for f in fields(item)}
+                if "roles" in row:
+                    row["roles"] = [list(r) for r in row["roles"]]
+                rows.append({"report_id": rep.id, "seq": seq, **row})
+            conn.execute(table.insert(), rows)
+        return True
+
+    def add_error(self, err: ErrorRecord) -> bool:
+        """Record an error once per (source, stage, code); re-runs do not duplicate it."""
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(errors.c.id).where(
+                errors.c.source == err.source, errors.c.stage == err.stage, errors.c.code == err.code)).first()
+            if exists:
+                return False
+            conn.execute(errors.insert().values(source=err.source, stage=err.stage, code=err.code,
+                                                message=err.message, created_at=datetime.now(UTC)))
+            return True
+
+    def set_story(self, report_id: str, story: str | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(reports.update().where(reports.c.id == report_id).values(story=story))
+
+    # -- reads ----------------------------------------------------------------------------
+    def resolve_id(self, prefix: str) -> str:
+        with self.engine.connect() as conn:
+            ids = conn.execute(select(reports.c.id).where(reports.c.id.startswith(prefix)).limit(2)).scalars().all()
+        if len(ids) != 1:
+            raise NotFoundError(f"no report with id {prefix!r}" if not ids else f"id prefix {prefix!r} is ambiguous")
+        return ids[0]
+
+    def get_report(self, report_id: str) -> Report:
+        rid = self.resolve_id(report_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(reports).where(reports.c.id == rid)).mappings().one()
+            return self._build(conn, row)
+
+    def iter_reports(self, order: str = "published") -> Iterator[Report]:
+        with self.engine.connect() as conn:
+            col = reports.c.published if order == "published" else reports.c.ingested_at
+            for row in conn.execute(select(reports).order_by(col, reports.c.id)).mappings().all():
+                yield self._build(conn, row)
+
+    def _build(self, conn: Connection, row: Any) -> Report:
+        parts: dict[str, tuple[Any, ...]] = {}
+        for key, table in CHILDREN.items():
+            rec = RECORD_OF[key]
+            rename = {v: k for k, v in RENAMED.get(key, {}).items()}
+            items = []
+            for r in conn.execute(select(table).where(table.c.report_id == row["id"]).order_by(table.c.seq)).mappings():
+                kw = {rename.get(k, k): v for k, v in r.items() if k not in ("id", "report_id", "seq")}
+                if "roles" in kw:
+                    kw["roles"] = tuple(tuple(x) for x in kw["roles"] or ())
+                items.append(rec(**kw))
+            parts[key] = tuple(items)
+        base = {k: row[k] for k in ("id", "source", "raw_text", "text", "title", "url", "outlet", "byline",
+                                    "language", "declared_language", "story")}
+        return Report(**base, published=_as_utc(row["published"]), **parts)
+
+    def counts(self) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            langs: dict[str | None, int] = {
+                lang: n for lang, n in conn.execute(
+                    select(reports.c.language, func.count()).group_by(reports.c.language)).tuples()}
+            ents = conn.execute(select(func.count(func.distinct(schema.mentions.c.entity_id)))).scalar_one()
+            hits = schema.indicator_hits
+            inds: dict[str, int] = {
+                ind: n for ind, n in conn.execute(
+                    select(hits.c.indicator, func.count(func.distinct(hits.c.report_id))).group_by(hits.c.indicator)
+                ).tuples()}
+            n_err = conn.execute(select(func.count()).select_from(errors)).scalar_one()
+        return {"reports": sum(langs.values()), "languages": dict(langs), "entities": ents,
+                "indicators": dict(inds), "errors": n_err}
+
+    def errors(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(select(errors).order_by(errors.c.id)).mappings()]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str) -> Store:
+    try:
+        return Store(url)
+    except OperationalError as exc:  # pragma: no cover - wrapped above
+        raise StoreError(str(exc)) from exc

@@ -1,0 +1,108 @@
+"""Per-stage tests on sentences written by the team."""
+
+from pathlib import Path
+
+from conftest import names
+from escwatch.analyse.text import sentences, stem
+
+FIX = Path(__file__).parent / "fixtures" / "reports"
+
+
+def test_sentences_respect_abbreviations_and_quotes() -> None:
+    text = "Gen. Gerasimov arrived. He said “we are ready.” Then he left!\n\nNew paragraph"
+    got = [text[s:e] for s, e in sentences(text)]
+    assert got == ["Gen. Gerasimov arrived.", "He said “we are ready.”", "Then he left!", "New paragraph"]
+
+
+def test_slavic_stems() -> None:
+    assert stem("Путина") == stem("Путин") == stem("Путиным")
+    assert stem("Москве") == stem("Москва")
+
+
+def test_language_of_each_supported_language(analyse) -> None:  # type: ignore[no-untyped-def]
+    samples = {
+        "nl": "De trein werd gefilmd terwijl hij naar het westen reed.",
+        "en": "The train was filmed while it was heading west.",
+        "de": "Der Zug wurde gefilmt, als er nach Westen fuhr.",
+        "fr": "Le train a été filmé alors qu'il se dirigeait vers l'ouest.",
+        "pl": "Pociąg został nagrany, gdy jechał na zachód.",
+        "ru": "Поезд сняли на видео, когда он ехал на запад.",
+        "uk": "Потяг зняли на відео, коли він їхав на захід.",
+    }
+    for lang, text in samples.items():
+        assert analyse(text).language == lang, lang
+
+
+def test_entities_link_across_languages(analyse) -> None:  # type: ignore[no-untyped-def]
+    rep = analyse((FIX / "nl_trein.txt").read_text(encoding="utf-8"))
+    found = names(rep)
+    assert {"Vladimir Putin", "NATO", "Konrad Muzyka"} <= found
+    # common words are not names
+    surfaces = {m.text for m in rep.mentions}
+    assert not surfaces & {"Bron", "Zo", "Kans", "LEES"}
+    ru = analyse("Путина поддержал Лукашенко, а Путину ответили в НАТО.", language="ru")
+    assert {"Vladimir Putin", "Alexander Lukashenko", "NATO"} <= names(ru)
+
+
+def test_places_with_coordinates_and_codes(analyse) -> None:  # type: ignore[no-untyped-def]
+    rep = analyse((FIX / "nl_trein.txt").read_text(encoding="utf-8"))
+    by_code = {p.code: p for p in rep.places if p.code}
+    assert "UA-09" in by_code  # Loegansk
+    assert "UA-65" in by_code  # Cherson
+    assert abs(by_code["UA-09"].lat - 48.6) < 1.0
+    regions = [p for p in rep.places if p.precision == "region"]
+    assert regions and regions[0].name == "Central Russia"  # "centraal Rusland" is a region, not a city
+    assert all(p.text not in {"Bron", "Kans", "Zo"} for p in rep.places)
+
+
+def test_relative_dates_resolve_against_publication(analyse) -> None:  # type: ignore[no-untyped-def]
+    rep = analyse("De trein werd de afgelopen dagen gefilmd. Vorige week annexeerde Rusland vier gebieden. "
+                  "De oefeningen worden jaarlijks in oktober gehouden.", published="2022-10-05T10:00:00+00:00")
+    kinds = {d.text.lower(): d for d in rep.dates}
+    rng = kinds["de afgelopen dagen"]
+    assert rng.kind == "range" and rng.value == "2022-09-28" and rng.until == "2022-10-05"
+    week = kinds["vorige week"]
+    assert week.value == "2022-09-26" and week.until == "2022-10-02"
+    assert any(d.kind == "recurring" and d.recurrence == "yearly:10" for d in rep.dates)
+
+
+def test_quotes_and_speakers(analyse) -> None:  # type: ignore[no-untyped-def]
+    rep = analyse((FIX / "nl_trein.txt").read_text(encoding="utf-8"))
+    q = [x for x in rep.quotes if "signaal aan het Westen" in x.text]
+    assert q and q[0].speaker == "Konrad Muzyka" and q[0].kind == "direct"
+    ru = analyse("«Это не блеф», — сказал Владимир Путин в среду.", language="ru")
+    assert ru.quotes and ru.quotes[0].speaker == "Vladimir Putin"
+
+
+def test_claim_modalities(analyse) -> None:  # type: ignore[no-untyped-def]
+    rep = analyse((FIX / "nl_trein.txt").read_text(encoding="utf-8"))
+    by_text = {c.text[:25]: c.modality for c in rep.claims}
+    assert by_text["De NAVO zou haar bondgeno"] in {"reported", "hedged", "speculative"}
+    assert by_text["De trein reed door centra"] == "asserted"
+    assert any(c.modality == "denied" for c in rep.claims if "gelooft niet" in c.text)
+
+
+def test_cited_sources(analyse) -> None:  # type: ignore[no-untyped-def]
+    rep = analyse((FIX / "nl_trein.txt").read_text(encoding="utf-8"))
+    cited = [c.name for c in rep.cited_sources]
+    assert cited[:2] == ["The Times", "The Telegraph"]
+    en = analyse("The convoy was seen near Belgorod, according to Reuters, citing local residents.")
+    assert "Reuters" in [c.name for c in en.cited_sources]
+
+
+def test_indicators_with_evidence(analyse) -> None:  # type: ignore[no-untyped-def]
+    rep = analyse((FIX / "nl_trein.txt").read_text(encoding="utf-8"))
+    ids = {h.id for h in rep.indicators}
+    assert {"nuclear_weapons_movement", "nuclear_test_activity", "territorial_annexation"} <= ids
+    for h in rep.indicators:
+        assert rep.text[h.start:h.end] == h.evidence
+        assert 0 < h.confidence <= 1
+    control = analyse("Ajax won the derby 3-1 on Sunday in Amsterdam after two goals in the second half.")
+    assert control.indicators == ()
+
+
+def test_every_span_points_into_the_text(analyse) -> None:  # type: ignore[no-untyped-def]
+    rep = analyse((FIX / "nl_trein.txt").read_text(encoding="utf-8"))
+    for group in (rep.mentions, rep.places, rep.dates, rep.quotes, rep.claims, rep.cited_sources):
+        for item in group:
+            assert rep.text[item.start:item.end] == item.text

@@ -1,0 +1,56 @@
+from pathlib import Path
+
+import pytest
+
+from escwatch.errors import EmptyExtractionError, EmptyInputError, WrongTypeError
+from escwatch.parse import parse
+from escwatch.parse.document import parse_date
+from escwatch.records import RawDoc
+
+FIX = Path(__file__).parent / "fixtures" / "reports"
+
+
+def test_byline_and_source_line_kept_teaser_removed() -> None:
+    raw = (FIX / "nl_trein.txt").read_text(encoding="utf-8")
+    rep = parse(RawDoc("nl_trein.txt", "txt", raw))
+    assert rep.byline == "abc"
+    assert "LEES OOK" not in rep.text
+    assert "LEES OOK" in rep.raw_text  # the stored raw text keeps everything
+    assert rep.text.startswith("abc Bron: The Times")
+
+
+@pytest.mark.parametrize("line", ["Read more: Why the train matters", "Читайте также: Главное за день",
+                                  "Lesen Sie auch: Atomwaffen in Europa", "Czytaj też: Co wiemy"])
+def test_teasers_in_other_languages_are_dropped(line: str) -> None:
+    rep = parse(RawDoc("t", "txt", f"First paragraph of the report here.\n\n{line}\n\nLast paragraph stays."))
+    assert line not in rep.text
+    assert "Last paragraph stays." in rep.text
+
+
+def test_html_through_trafilatura() -> None:
+    html = (FIX / "en_steadfast.html").read_text(encoding="utf-8")
+    rep = parse(RawDoc("en.html", "html", html))
+    assert rep.title == "NATO begins its yearly nuclear drill"
+    assert rep.published is not None and rep.published.year == 2022
+    assert "Steadfast Noon" in rep.text
+    assert "Home" not in rep.text.split()  # navigation is not article text
+    assert rep.raw_text == html
+
+
+def test_html_without_text_is_an_error() -> None:
+    with pytest.raises(EmptyExtractionError):
+        parse(RawDoc("x.html", "html", "<html><head><title>t</title></head><body><div></div></body></html>"))
+
+
+def test_empty_text_is_an_error() -> None:
+    with pytest.raises(EmptyInputError):
+        parse(RawDoc("x.txt", "txt", "  \n\n "))
+
+
+def test_published_dates() -> None:
+    assert parse_date("2022-10-05").isoformat() == "2022-10-05T00:00:00+00:00"
+    assert parse_date("2022-10-05T10:00:00Z").hour == 10
+    with pytest.raises(WrongTypeError):
+        parse_date(20221005)  # type: ignore[arg-type]
+    with pytest.raises(WrongTypeError):
+        parse_date("not a date at all, really")
