@@ -1,40 +1,74 @@
-"""Claims stage: each sentence is a proposition with a modality (asserted, reported, hedged,
+"""Claims stage: each clause is a proposition with a modality (asserted, reported, hedged,
 speculative, denied) and, where the text says so, who it is attributed to.
 
 "zou gewaarschuwd hebben" is hearsay (reported), not a fact; "zou een signaal kunnen zijn" is
-speculative; "gelooft niet dat" is a denial.
+speculative; "gelooft niet dat" is a denial. Sentences are split at contrastive conjunctions
+(", maar", ", but", ", но") so that "X is a signal, but Muzyka does not believe Y" gives two claims.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import sentences
+from escwatch.lang import LangRes
 from escwatch.records import Claim, Report
 
-ORDER = ("denied", "speculative", "reported", "hedged")  # first cue found wins
+ORDER = ("speculative", "reported", "denied", "hedged")  # the first cue found wins
+# a verb of saying followed by a complement clause: "X said that ...", "рассказал, что ..."
+COMPLEMENT = re.compile(r",?\s*(?:\w+\s+){0,2}?(?:that|dat|dass|que|qu['’]|że|iż|что|чтобы|що|щоб)\b", re.IGNORECASE)
+WORD = re.compile(r"\w+")
 MIN_WORDS = 4
+CONTRAST = re.compile(r"[,;]\s+(?=(?:maar|but|aber|doch|mais|ale|lecz|но|однако|але|проте|однак)\b)", re.IGNORECASE)
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    out = []
+    for s, e in sentences(text):
+        start = s
+        for m in CONTRAST.finditer(text, s, e):
+            out.append((start, m.start()))
+            start = m.end()
+        out.append((start, e))
+    return [(s, e) for s, e in out if len(text[s:e].split()) >= MIN_WORDS]
+
+
+def _said_that(sent: str, res: LangRes) -> tuple[str, str] | None:
+    """(verb, "verb that") for the first verb of saying followed by a complement clause."""
+    for m in WORD.finditer(sent):
+        if res.is_speech_verb(m.group()) and (c := COMPLEMENT.match(sent, m.end())):
+            return m.group(), sent[m.start():c.end()]
+    return None
 
 
 def run(report: Report, ctx: Context) -> Report:
     res = ctx.lang(report.language)
     text = report.text
-    quotes = report.quotes
     out = []
-    for s, e in sentences(text):
+    for s, e in clauses(text):
         sent = text[s:e]
-        if len(sent.split()) < MIN_WORDS:
-            continue
         modality, cue = "asserted", None
+        said = _said_that(sent, res)
         for mod in ORDER:
             rx = res.rx(mod)
             m = rx.search(sent) if rx else None
+            if mod == "reported" and said and not m:
+                # "X said that ..." is reported, unless the main verb itself is negated ("gelooft niet dat")
+                deny = res.rx("denied")
+                d = deny.search(sent) if deny else None
+                if d and d.start() <= sent.find(said[0]):
+                    modality, cue = "denied", d.group()
+                else:
+                    modality, cue = mod, said[1]
+                break
             if m:
                 modality, cue = mod, m.group()
                 break
-        speaker = next((q.speaker for q in quotes if q.speaker and q.start < e and q.end > s), None)
-        if speaker and modality == "asserted":
+        quoted = [q for q in report.quotes if q.speaker and q.start < e and q.end > s]
+        speaker = next((q.speaker for q in quoted), None)
+        if modality == "asserted" and any(q.kind == "direct" for q in quoted):
             modality, cue = "reported", "quoted"
         out.append(Claim(sent, s, e, modality, speaker, cue))
     return replace(report, claims=tuple(out))

@@ -6,11 +6,13 @@ resolved to the full name.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.gazetteer import CITY, COUNTRY, Candidate, Gazetteer
-from escwatch.analyse.text import Token, is_cyrillic, sentences, stem, tokens
+from escwatch.analyse.text import Token, is_cyrillic, stem, tokens
 from escwatch.lang import LangRes, union
 from escwatch.records import Mention, Report
 
@@ -19,6 +21,7 @@ ORG_WORDS = re.compile(r"(?i)\b(?:bank|institut\w*|group|gruppe|groep|ministr\w*
                        r"council|raad|rat|university|universit\w*|party|partei|partij|company|corp\w*|inc|ltd|"
                        r"gmbh|ag|nv|bv|sa|association|foundation|stiftung|committee|komitee|commission|"
                        r"комитет|министерств\w*|служб\w*|агентств\w*|міністерств\w*|комітет\w*)\b")
+POSSESSIVE = re.compile(r"['’ʼ]s$")
 NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ][\w’'\-]*$")
 
 
@@ -60,6 +63,22 @@ def match_names(text: str, toks: list[Token], gaz: Gazetteer) -> list[Match]:
     return out
 
 
+def _inside_person_name(text: str, toks: list[Token], m: Match, res: LangRes) -> bool:
+    """A packaged city name that is really part of a person's name ("Luuk de Jong", "Kian Fitz-Jim")."""
+    not_names = union("not_names")
+    nxt = m.last_tok + 1
+    if nxt < len(toks) and text[m.end:toks[nxt].start] == " ":
+        if _is_name_token(toks[nxt], res, not_names):
+            return True
+        if toks[nxt].text in PARTICLES and nxt + 1 < len(toks) and _is_name_token(toks[nxt + 1], res, not_names):
+            return True
+    prv = m.first_tok - 1
+    if prv >= 0 and text[toks[prv].end:m.start] == " " and is_first_name(toks[prv].text):
+        return True
+    return m.first_tok == m.last_tok and is_first_name(toks[m.first_tok].text) and \
+        max(c.population for c in m.candidates) < 500_000
+
+
 def choose(cands: tuple[Candidate, ...], countries: set[str]) -> Candidate:
     """Best candidate: pack over country over city; among cities the report's countries, then population."""
     return max(cands, key=lambda c: (c.priority, c.entity.country in countries if c.priority == CITY else 0,
@@ -74,36 +93,68 @@ def _is_name_token(tok: Token, res: LangRes, not_names: frozenset[str]) -> bool:
     return low not in res.stopwords and low not in union("titles")
 
 
-def new_names(text: str, toks: list[Token], taken: set[int], res: LangRes, lang: str | None) -> list[Mention]:
-    """Capitalised spans of 2-4 name tokens that the gazetteer did not know."""
+@lru_cache(maxsize=1)
+def _first_name_detector():  # type: ignore[no-untyped-def]
+    import gender_guesser.detector as gd
+
+    return gd.Detector(case_sensitive=False)
+
+
+@lru_cache(maxsize=50_000)
+def is_first_name(word: str) -> bool:
+    """A given name: gender-guesser's 40k European names for Latin script, the languages' lists for Cyrillic."""
+    if is_cyrillic(word):
+        return stem(word) in union("first_names")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return _first_name_detector().get_gender(plain) != "unknown"
+
+
+def _runs(text: str, toks: list[Token], taken: set[int], res: LangRes) -> list[tuple[int, int]]:
+    """Maximal runs of adjacent name tokens (particles and hyphenated parts allowed inside)."""
     not_names = union("not_names")
-    sent_starts = {s for s, _ in sentences(text)}
-    out: list[Mention] = []
-    i, n = 0, len(toks)
+    runs, i, n = [], 0, len(toks)
     while i < n:
         if i in taken or not _is_name_token(toks[i], res, not_names):
             i += 1
             continue
         j = i
-        while j + 1 < n and j + 1 not in taken and (
-                _is_name_token(toks[j + 1], res, not_names) or (
-                toks[j + 1].text in PARTICLES and j + 2 < n and _is_name_token(toks[j + 2], res, not_names))) \
-                and text[toks[j].end:toks[j + 1].start] in (" ", "") and j - i < 4:
-            j += 1
-        words = [t for t in toks[i:j + 1] if t.text not in PARTICLES]
-        at_start = toks[i].start in sent_starts or (i > 0 and toks[i - 1].text in "\"“„«‘(:")
-        prev = toks[i - 1].text.lower() if i > 0 else ""
-        nxt = toks[j + 1].text.lower() if j + 1 < n else ""
-        cue = prev in res.titles or nxt in res.speech_verbs or prev.rstrip("-") in res.titles
-        ok = len(words) >= 2 and (not at_start or cue or len(words) >= 2) and words[-1].text[-1:].isalpha()
-        if lang == "de" and len(words) < 2:
-            ok = False
-        if ok and not any(w.text in not_names for w in words):
-            surface = text[toks[i].start:toks[j].end]
-            etype = "org" if ORG_WORDS.search(surface) else "person"
-            out.append(Mention(surface, toks[i].start, toks[j].end, f"new:{surface}", surface, etype,
-                               description=_description(text, toks, i, res)))
+        while j + 1 < n and j + 1 not in taken and j - i < 5:
+            gap = text[toks[j].end:toks[j + 1].start]
+            nxt = toks[j + 1]
+            if gap == " " and _is_name_token(nxt, res, not_names):
+                j += 1
+            elif (gap == " " and nxt.text in PARTICLES and j + 2 < n and _is_name_token(toks[j + 2], res, not_names)) or (gap == "" and nxt.text == "-" and j + 2 < n and text[nxt.end:toks[j + 2].start] == "" \
+                    and _is_name_token(toks[j + 2], res, not_names)):
+                j += 2
+            else:
+                break
+        runs.append((i, j))
         i = j + 1
+    return runs
+
+
+def new_names(text: str, toks: list[Token], taken: set[int], res: LangRes, lang: str | None) -> list[Mention]:
+    """People and organisations the gazetteer did not know: a run of capitalised words that starts with a
+    known first name, contains an organisation word, or (outside German) sits next to a title or a verb
+    of saying. Leading words before the first name ("Chefvolkswirt", "Invaller") are not part of it."""
+    out: list[Mention] = []
+    for i, j in _runs(text, toks, taken, res):
+        k = next((x for x in range(i, j) if is_first_name(toks[x].text)), None)
+        surface = text[toks[i].start:toks[j].end]
+        prev = toks[i - 1].text.lower() if i > 0 else ""
+        nxt = toks[j + 1].text.lower() if j + 1 < len(toks) else ""
+        if k is not None:
+            start, etype = k, "person"
+        elif ORG_WORDS.search(surface) and j > i:
+            start, etype = i, "org"
+        elif j > i and lang != "de" and (prev.rstrip("-") in res.titles or res.is_speech_verb(nxt)):
+            start, etype = i, "person"
+        else:
+            continue
+        s, e = toks[start].start, toks[j].end
+        name = POSSESSIVE.sub("", text[s:e])
+        e = s + len(name)
+        out.append(Mention(name, s, e, f"new:{name}", name, etype, description=_description(text, toks, start, res)))
     return out
 
 
@@ -147,12 +198,14 @@ def run(report: Report, ctx: Context) -> Report:
                  if c.priority >= COUNTRY and c.entity.country and len(m.candidates) == 1}
     mentions = []
     taken: set[int] = set()
+    res = ctx.lang(report.language)
     for m in matches:
         best = choose(m.candidates, countries)
+        if best.priority == CITY and _inside_person_name(text, toks, m, res):
+            continue
         e = best.entity
         mentions.append(Mention(text[m.start:m.end], m.start, m.end, e.id, e.name, e.type, e.wikidata, e.description))
         taken.update(range(m.first_tok, m.last_tok + 1))
-    res = ctx.lang(report.language)
     fresh = new_names(text, toks, taken, res, report.language)
     for m in fresh:
         taken.update(i for i, t in enumerate(toks) if m.start <= t.start < m.end)

@@ -25,8 +25,7 @@ from escwatch.packs import Entity, Pack
 MAX_TOKENS = 8
 QUOTES = "«»„“”‚‘’\"'"
 CITY_MIN_POP = 15_000
-# Packaged (non-pack) city names that are also common words need this population to count.
-COMMON_WORD_CITY_MIN_POP = 2_000_000
+COMMON_WORD_CITY_MIN_POP = 100_000  # a city's main name at this size is kept even if it is a word
 
 # Priority: a pack entry beats a country, which beats a packaged city.
 PACK, COUNTRY, CITY = 3, 2, 1
@@ -39,7 +38,9 @@ class Candidate(NamedTuple):
 
 
 def _common_word(word: str) -> bool:
-    return any(simplemma.is_known(word.lower(), lang=lang) for lang in SUPPORTED)
+    """Known to a supported language's dictionary in the same script ("Bron", "Совет")."""
+    langs = ("ru", "uk") if is_cyrillic(word) else ("nl", "en", "de", "fr", "pl")
+    return any(simplemma.is_known(word.lower(), lang=lang) for lang in langs)
 
 
 class Gazetteer:
@@ -49,6 +50,7 @@ class Gazetteer:
         self.exact: dict[str, list[Candidate]] = defaultdict(list)
         self.lower: dict[str, list[Candidate]] = defaultdict(list)
         self.stems: dict[str, list[Candidate]] = defaultdict(list)
+        self.folded: dict[str, list[Candidate]] = defaultdict(list)  # "BelTA" found as "Belta"
         # longest key (in tokens) starting with a given lower-cased first token / first stem
         self.span: dict[str, int] = {}
         self.by_id: dict[str, Entity] = {}
@@ -74,6 +76,8 @@ class Gazetteer:
             self.lower[key].append(cand)
         else:
             self.exact[key].append(cand)
+            if cand.priority == PACK and len(key) >= 4 and any(c.isupper() for c in key[1:]):
+                self.folded[key.casefold()].append(cand)
         self._note(toks[0].lower(), len(toks))
         if stems and any(is_cyrillic(t) or any(c in t for c in "ąęłńśźżćó") for t in toks):
             sk = " ".join(stem(t) for t in toks)  # case kept: "Известия" the paper, not "известия" news
@@ -89,6 +93,8 @@ class Gazetteer:
     def lookup_tokens(self, toks: list[str], stems: list[str]) -> list[Candidate]:
         key = " ".join(toks)
         found = self.exact.get(key) or self.lower.get(key.lower())
+        if not found and key[:1].isupper() and len(key) >= 4:
+            found = self.folded.get(key.casefold())
         if not found and any(is_cyrillic(t) or any(c in t for c in "ąęłńśźżćó") for t in toks):
             found = self.stems.get(" ".join(stems))
         return found or []
@@ -140,7 +146,7 @@ def _city_entities() -> list[tuple[Entity, list[str]]]:
     return out
 
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 8
 
 
 def _cache_path() -> Path:
@@ -173,7 +179,8 @@ def _packaged() -> Gazetteer:
     for ent, names in _city_entities():
         pop = int(ent.extra.get("population", 0))
         for n in names:
-            if " " not in n and pop < COMMON_WORD_CITY_MIN_POP:
+            exempt = n == ent.name and pop >= COMMON_WORD_CITY_MIN_POP  # "Amsterdam" is in the dictionaries too
+            if " " not in n and not exempt:
                 if n not in common_cache:
                     common_cache[n] = _common_word(n)
                 if common_cache[n]:

@@ -1,9 +1,16 @@
-"""Quotes stage: direct quotes in every quote style and indirect speech ("volgens X", "X said that"),
-each with its speaker resolved to an entity."""
+"""Quotes stage: direct quotes in every quote style („…“ «…» “…” ‘…’ "…" and dialogue dashes) and
+indirect speech ("volgens X", "X said that", "по словам X"), each with its speaker resolved to an entity.
+
+Attribution, in order: a speaker named in the quote's own sentence next to a verb of saying
+("– przekazał Putinowi ... Łukaszenka" takes the last name of the attribution clause); a pronoun
+("he said") or nothing continues the previous quote's speaker or the subject of the previous
+sentence; a title as subject ("the Russian leader said") is the report's main person.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 
 from escwatch.analyse.context import Context
@@ -12,50 +19,108 @@ from escwatch.lang import LangRes
 from escwatch.records import Mention, Quote, Report
 
 QUOTE = re.compile(r"„([^“”\"\n]{3,}?)[“”\"]|«([^»\n]{3,}?)»|“([^”\n]{3,}?)”|‘([^’\n]{6,}?)’(?!\w)|"
-                   r"(?<![\w])\"([^\"\n]{3,}?)\"|‚([^‘’\n]{3,}?)[‘’]|”([^”\n]{3,}?)”")
+                   r"(?<![\w])\"([^\"\n]{3,}?)\"|‚([^‘’\n]{3,}?)[‘’]|”([^”\n]{3,}?)”|"
+                   r"(?m:(?:^|(?<=[.!?\"”»] ))[ \t]*[-–—][ \t]+([^\n]{8,}?)[ \t]+[-–—](?=[ \t]+\w))")
 SPEAKER_TYPES = {"person", "org", "unit", "outlet"}
 MIN_WORDS = 2
-LOOKBACK = 600  # chars before a quote in which the last named speaker is sought
+LOOKBACK = 600  # chars before a quote in which an earlier speaker is sought
+WORD = re.compile(r"\w+")
 
 
-def _speakers(mentions: tuple[Mention, ...], start: int, end: int) -> list[Mention]:
-    return [m for m in mentions if start <= m.start < end and m.type in SPEAKER_TYPES]
+def _speakers(mentions: tuple[Mention, ...], start: int, end: int, people_only: bool = False) -> list[Mention]:
+    return [m for m in mentions if start <= m.start < end and m.type in SPEAKER_TYPES
+            and (m.type == "person" or not people_only)]
 
 
-def _speech_near(text: str, a: int, b: int, res: LangRes) -> bool:
-    words = set(re.findall(r"\w+", text[a:b].lower()))
-    return bool(words & res.speech_verbs) or bool(res.rx("according_to") and res.rx("according_to").search(text[a:b]))
+def _verb_at(text: str, a: int, b: int, res: LangRes) -> int | None:
+    """Offset of the first verb of saying (or according-to marker) in text[a:b]."""
+    hits = [a + m.start() for m in WORD.finditer(text[a:b]) if res.is_speech_verb(m.group())]
+    acc = res.rx("according_to")
+    if acc and (m := acc.search(text, a, b)):
+        hits.append(m.start())
+    return min(hits) if hits else None
 
 
-def _speaker_for(report: Report, qs: int, qe: int, sent: tuple[int, int], res: LangRes) -> Mention | None:
-    """The speaker of a quote: a named speaker in the same sentence with a verb of saying,
-    else the last person named shortly before it (the quote continues their words)."""
+def _near(text: str, m: Mention, pos: int, words: int = 2) -> bool:
+    """The mention stands right before or right after the word at ``pos``."""
+    gap = text[m.end:pos] if m.end <= pos else text[pos:m.start]
+    return len(WORD.findall(gap)) <= words
+
+
+def _main_person(mentions: tuple[Mention, ...], before: int) -> Mention | None:
+    counts = Counter(m.entity_id for m in mentions if m.type == "person" and m.start < before)
+    if not counts:
+        return None
+    top = counts.most_common(1)[0][0]
+    return next(m for m in mentions if m.entity_id == top)
+
+
+def _subject_before(report: Report, pos: int, sents: list[tuple[int, int]]) -> Mention | None:
+    """The first person named in the nearest earlier sentence that names one (within LOOKBACK)."""
+    for s, e in reversed([x for x in sents if x[1] <= pos and x[1] > pos - LOOKBACK]):
+        people = _speakers(report.mentions, s, e, people_only=True)
+        if people:
+            return people[0]
+    return None
+
+
+def _attribute(report: Report, qs: int, qe: int, sent: tuple[int, int], res: LangRes,
+               sents: list[tuple[int, int]], last: Quote | None) -> Mention | None:
     text, mentions = report.text, report.mentions
-    inside = [m for m in _speakers(mentions, sent[0], sent[1]) if not (qs <= m.start < qe)]
-    if inside:
-        people = [m for m in inside if m.type == "person"] or inside
-        if _speech_near(text, sent[0], sent[1], res) or len(people) == 1:
-            return min(people, key=lambda m: min(abs(m.start - qs), abs(m.start - qe)))
-    before = [m for m in _speakers(mentions, max(0, qs - LOOKBACK), sent[0]) if m.type == "person"]
-    return before[-1] if before else None
+    outside = [m for m in _speakers(mentions, sent[0], sent[1]) if not (qs <= m.start < qe)]
+    verb = _verb_at(text, qe, sent[1], res)
+    if verb is None:
+        verb = _verb_at(text, sent[0], qs, res)
+    if outside:
+        people = [m for m in outside if m.type == "person"] or outside
+        if verb is not None:
+            if verb >= qe:  # quote first, then "X said" / "– said X" / "he said"
+                right_before = [m for m in people if qe <= m.end <= verb and len(WORD.findall(text[m.end:verb])) <= 1]
+                if right_before:
+                    return right_before[-1]
+                clause_end = text.find(",", verb)
+                clause_end = min(sent[1] if clause_end < 0 else clause_end, verb + 80)
+                after = [m for m in people if verb <= m.start < clause_end]
+                if after:
+                    return after[-1]
+                if any(m.start < qs for m in people):
+                    return [m for m in people if m.start < qs][-1]
+            else:  # "X said: «...»" / "X zegt dat hij “...”" / "sagte Peskow, dass ... „...“"
+                adjacent = [m for m in people if m.start < qs and _near(text, m, verb)]
+                if adjacent:
+                    return adjacent[0]
+                before = [m for m in people if m.start < qs]
+                if before:
+                    return before[-1]
+            return min(people, key=lambda m: abs(m.start - verb))
+        if len(people) == 1:
+            return people[0]
+    if verb is not None and not outside:
+        lead = WORD.findall(text[sent[0]:qs if qs > sent[0] else sent[1]].lower())[:6]
+        if set(lead) & res.titles:
+            return _main_person(mentions, qs)
+    subject = _subject_before(report, sent[0], sents)
+    if subject is None and last is not None and last.speaker_id and qs - last.end <= LOOKBACK:
+        return next((m for m in mentions if m.entity_id == last.speaker_id), None)
+    return subject
 
 
 def _direct(report: Report, res: LangRes, sents: list[tuple[int, int]]) -> list[Quote]:
-    out = []
+    out: list[Quote] = []
     for m in QUOTE.finditer(report.text):
-        g = next(i for i in range(1, 8) if m.group(i) is not None)
+        g = next(i for i in range(1, 9) if m.group(i) is not None)
         body, qs, qe = m.group(g), m.start(g), m.end(g)
         if len(body.split()) < MIN_WORDS:
             continue
         sent = next(((s, e) for s, e in sents if s <= m.start() < e), (m.start(), m.end()))
         sent = (sent[0], max(sent[1], m.end()))
-        sp = _speaker_for(report, qs, qe, sent, res)
+        sp = _attribute(report, qs, qe, sent, res, sents, out[-1] if out else None)
         out.append(Quote(body, qs, qe, sp.name if sp else None, sp.entity_id if sp else None, "direct"))
     return out
 
 
 def _indirect(report: Report, res: LangRes, sents: list[tuple[int, int]], direct: list[Quote]) -> list[Quote]:
-    """'volgens X, ...' / 'X zei dat ...' / '..., aldus X': the sentence, attributed to X."""
+    """'volgens X, ...' / 'X zei dat ...' / '..., aldus X' / 'the Russian leader stressed that ...'."""
     text = report.text
     out = []
     acc, acc_after = res.rx("according_to"), res.rx("according_to_after")
@@ -64,11 +129,9 @@ def _indirect(report: Report, res: LangRes, sents: list[tuple[int, int]], direct
             continue
         sent = text[s:e]
         speakers = _speakers(report.mentions, s, e)
-        if not speakers:
-            continue
         chosen = None
         for rx in (acc, acc_after):
-            if rx is None:
+            if rx is None or not speakers:
                 continue
             for m in rx.finditer(sent):
                 after = [x for x in speakers if 0 <= x.start - (s + m.end()) <= 60]
@@ -79,14 +142,19 @@ def _indirect(report: Report, res: LangRes, sents: list[tuple[int, int]], direct
                     break
             if chosen:
                 break
-        if chosen is None:
+        if chosen is None:  # "X said that ..." / "подчеркнул Володин, ..." / "sagte Peskow"
             for x in speakers:
                 if x.type != "person":
                     continue
-                follow = re.findall(r"\w+", text[x.end:min(e, x.end + 40)].lower())[:3]
-                if set(follow) & res.speech_verbs:
+                follow = WORD.findall(text[x.end:min(e, x.end + 60)])[:4]
+                precede = WORD.findall(text[max(s, x.start - 40):x.start])[-2:]
+                if any(res.is_speech_verb(w) for w in follow + precede):
                     chosen = x
                     break
+        if chosen is None and not speakers:
+            lead = [w.lower() for w in WORD.findall(sent)[:8]]
+            if set(lead[:4]) & res.titles and any(res.is_speech_verb(w) for w in lead):
+                chosen = _main_person(report.mentions, s)
         if chosen is not None:
             out.append(Quote(sent, s, e, chosen.name, chosen.entity_id, "indirect"))
     return out

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import sentences
+from escwatch.lang import LangRes, union
 from escwatch.records import CitedSource, Mention, Report
 
 SOURCE_LINE = re.compile(r"(?im)^[^\n]{0,40}?\b(?:Bron(?:nen)?|Source[sn]?|Quelle[n]?|Źródło|Источник|Джерело)"
@@ -15,6 +16,8 @@ SOURCE_LINE = re.compile(r"(?im)^[^\n]{0,40}?\b(?:Bron(?:nen)?|Source[sn]?|Quell
 SPLIT = re.compile(r"\s*(?:,|;|/|&|\+|\band\b|\ben\b|\bund\b|\bet\b|\bi\b|\bи\b|\bта\b|\bі\b)\s*")
 DATELINE = re.compile(r"\((?P<name>Reuters|AFP|AP|dpa|ANP|Belga|PAP|TASS|ТАСС|РИА Новости|Укрінформ|УНІАН|"
                       r"Interfax|Интерфакс|Ukrinform|UNIAN|BelTA|Xinhua|EFE|ANSA)\)")
+DASH_DATELINE = re.compile(r"(?m)^[A-ZА-ЯЁІЇЄҐ][A-ZА-ЯЁІЇЄҐ\-. ]{2,30},[^\n—–]{0,30}?\s[—–-]\s")
+WORD = re.compile(r"\w+")
 SOURCE_TYPES = {"outlet", "person", "org", "unit"}
 WINDOW = 80
 
@@ -46,23 +49,27 @@ def run(report: Report, ctx: Context) -> Report:
     for s, e in sentences(text):
         sent = text[s:e]
         cands = [m for m in mentions if s <= m.start < e and m.type in SOURCE_TYPES]
-        if not cands:
-            continue
         for rx in markers:
             for mk in rx.finditer(sent):
                 a = s + mk.end()
                 near = [m for m in cands if 0 <= m.start - a <= WINDOW and (m.type == "outlet" or m.start - a <= 40)]
                 if near:
                     found.append(_cite(near[0]))
+                elif phrase := _named_phrase(text, a, e):  # "according to the Enerhodar administration"
+                    found.append(phrase)
         if after:
             for mk in after.finditer(sent):
                 b = s + mk.start()
                 near = [m for m in cands if 0 <= b - m.end <= WINDOW]
                 if near:
                     found.append(_cite(near[-1]))
-        for m in cands:  # an outlet in a sentence with a verb of saying is quoted as a source
-            if m.type == "outlet" and set(re.findall(r"\w+", sent.lower())) & res.speech_verbs:
+        for m in cands:
+            if m.type == "outlet" or (m.type in ("org", "unit") and _next_to_speech(text, m, res)):  # news names an outlet to say it reported, broadcast or was told something
                 found.append(_cite(m))
+    for m in DASH_DATELINE.finditer(text[:1500]):  # "МОСКВА, 9 окт — РИА Новости."
+        ment = next((x for x in mentions if x.start == m.end() and x.type == "outlet"), None)
+        if ment:
+            found.append(_cite(ment))
     for m in DATELINE.finditer(text[:400]):
         ment = next((x for x in mentions if x.start >= m.start("name") and x.type == "outlet"), None)
         found.append(CitedSource(ment.name if ment else m.group("name"), m.group("name"), m.start("name"),
@@ -71,6 +78,30 @@ def run(report: Report, ctx: Context) -> Report:
     for c in found:
         unique.setdefault(c.name.casefold(), c)
     return replace(report, cited_sources=tuple(sorted(unique.values(), key=lambda c: c.start)))
+
+
+PHRASE = re.compile(r"\s*((?:[\w’'\-]+\s+){0,6}?[\w’'\-]+)\s*(?=[,.;:()\n]|$)")
+DETERMINERS = {"the", "de", "het", "die", "der", "das", "den", "la", "le", "les", "l", "een", "a", "an"}
+
+
+def _named_phrase(text: str, a: int, end: int) -> CitedSource | None:
+    """A short noun phrase right after an according-to marker that holds a capitalised word."""
+    m = PHRASE.match(text, a, end)
+    if not m:
+        return None
+    words = m.group(1).split()
+    while words and words[0].lower() in DETERMINERS:
+        words = words[1:]
+    if not words or not words[0][:1].isupper() or words[0] in union("not_names") or len(words) > 6:
+        return None
+    name = " ".join(words)
+    start = text.find(name, a)
+    return CitedSource(name, name, start, start + len(name))
+
+
+def _next_to_speech(text: str, m: Mention, res: LangRes) -> bool:
+    around = WORD.findall(text[max(0, m.start - 40):m.start])[-2:] + WORD.findall(text[m.end:m.end + 40])[:2]
+    return any(res.is_speech_verb(w) for w in around)
 
 
 def _cite(m: Mention) -> CitedSource:

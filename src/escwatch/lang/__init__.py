@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,14 @@ def _compile(patterns: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]
     return re.compile("|".join(f"(?:{p})" for p in good), flags) if good else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # not slots: speech_prefixes is cached on the instance
 class LangRes:
     code: str
     stopwords: frozenset[str] = frozenset()
     not_names: frozenset[str] = frozenset()
     titles: frozenset[str] = frozenset()
     speech_verbs: frozenset[str] = frozenset()
+    first_names: frozenset[str] = frozenset()  # Cyrillic first names, as stems (Дмитрия -> Дмитр)
     regions: dict[str, str] = field(default_factory=dict)
     ranges: dict[str, dict[str, int]] = field(default_factory=dict)
     patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
@@ -34,10 +35,22 @@ class LangRes:
     def rx(self, key: str) -> re.Pattern[str] | None:
         return self.patterns.get(key)
 
+    def is_speech_verb(self, word: str) -> bool:
+        """A verb of saying, also in a form the list lacks (podkreślał ~ podkreślił, заявляла ~ заявил)."""
+        low = word.lower()
+        if low in self.speech_verbs:
+            return True
+        return len(low) >= 7 and any(low[:k] in self.speech_prefixes for k in range(6, min(len(low), 10)))
+
+    @cached_property
+    def speech_prefixes(self) -> frozenset[str]:
+        return frozenset(v[:k] for v in self.speech_verbs if len(v) >= 8 for k in (max(6, len(v) - 3),))
+
 
 @lru_cache(maxsize=16)
 def load_lang(code: str) -> LangRes:
     """Resources for one language; an unknown language gets empty resources."""
+    from escwatch.analyse.text import stem
     from escwatch.packs import read_yaml  # the same YAML reader, with line-numbered errors
 
     path = HERE / f"{code}.yaml"
@@ -51,6 +64,7 @@ def load_lang(code: str) -> LangRes:
         not_names=frozenset(data.get("not_names") or ()),
         titles=frozenset(w.lower() for w in data.get("titles") or ()),
         speech_verbs=frozenset(w.lower() for w in data.get("speech_verbs") or ()),
+        first_names=frozenset(stem(w) for w in data.get("first_names") or ()),
         regions=dict(data.get("regions") or {}),
         ranges={k: dict(v) for k, v in (data.get("ranges") or {}).items()},
         patterns=pats,
