@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.gazetteer import CITY, COUNTRY, Candidate, Gazetteer
@@ -94,7 +95,7 @@ def _is_name_token(tok: Token, res: LangRes, not_names: frozenset[str]) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _first_name_detector():  # type: ignore[no-untyped-def]
+def _first_name_detector() -> Any:
     import gender_guesser.detector as gd
 
     return gd.Detector(case_sensitive=False)
@@ -119,12 +120,13 @@ def _runs(text: str, toks: list[Token], taken: set[int], res: LangRes) -> list[t
             continue
         j = i
         while j + 1 < n and j + 1 not in taken and j - i < 5:
-            gap = text[toks[j].end:toks[j + 1].start]
-            nxt = toks[j + 1]
+            gap, nxt = text[toks[j].end:toks[j + 1].start], toks[j + 1]
+            after = toks[j + 2] if j + 2 < n else None
             if gap == " " and _is_name_token(nxt, res, not_names):
                 j += 1
-            elif (gap == " " and nxt.text in PARTICLES and j + 2 < n and _is_name_token(toks[j + 2], res, not_names)) or (gap == "" and nxt.text == "-" and j + 2 < n and text[nxt.end:toks[j + 2].start] == "" \
-                    and _is_name_token(toks[j + 2], res, not_names)):
+            elif after is not None and _is_name_token(after, res, not_names) and (
+                    (gap == " " and nxt.text in PARTICLES)  # "Luuk de Jong"
+                    or (gap == "" and nxt.text == "-" and text[nxt.end:after.start] == "")):  # "Fitz-Jim"
                 j += 2
             else:
                 break

@@ -64,7 +64,9 @@ def run(report: Report, ctx: Context) -> Report:
                 if near:
                     found.append(_cite(near[-1]))
         for m in cands:
-            if m.type == "outlet" or (m.type in ("org", "unit") and _next_to_speech(text, m, res)):  # news names an outlet to say it reported, broadcast or was told something
+            # an outlet is named to say it reported, broadcast or was told something; an organisation
+            # next to a verb of saying ("teilte das Ifo-Institut mit") is a source too
+            if m.type == "outlet" or (m.type in ("org", "unit") and _next_to_speech(text, m, res)):
                 found.append(_cite(m))
     for m in DASH_DATELINE.finditer(text[:1500]):  # "МОСКВА, 9 окт — РИА Новости."
         ment = next((x for x in mentions if x.start == m.end() and x.type == "outlet"), None)
