@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import warnings
+from bisect import bisect_right
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import sentences
@@ -18,9 +20,17 @@ MONTHS_EN = ["january", "february", "march", "april", "may", "june", "july", "au
 
 
 def _parse(phrase: str, lang: str | None, base: datetime) -> date | None:
+    return _parse_cached(phrase.lower(), lang, base.date())
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(phrase: str, lang: str | None, day: date) -> date | None:
+    if phrase.isdigit() and len(phrase) == 4:  # a bare year is the year, not a dateparser guess
+        return date(int(phrase), 1, 1) if 1900 <= int(phrase) <= 2200 else None
     import dateparser
 
-    settings = {"RELATIVE_BASE": base.replace(tzinfo=None), "PREFER_DATES_FROM": "past",
+    base = datetime(day.year, day.month, day.day, 12)
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
                 "REQUIRE_PARTS": [], "RETURN_AS_TIMEZONE_AWARE": False}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -72,11 +82,13 @@ def run(report: Report, ctx: Context) -> Report:
     words = res.rx("date_words")
     parses = 0
     sents = sentences(text)
+    starts = [s for s, _ in sents]
     if words:
         for m in words.finditer(text):
             if any(s <= m.start() < e for s, e in taken):
                 continue
-            sent = next(((s, e) for s, e in sents if s <= m.start() < e), (0, len(text)))
+            k = bisect_right(starts, m.start()) - 1
+            sent = sents[k] if k >= 0 else (0, len(text))
             if rec and rec.search(text[sent[0]:sent[1]]):
                 month = _month_in(m.group(), report.language, base)
                 out.append(DateRef(m.group(), m.start(), m.end(), "recurring", None,

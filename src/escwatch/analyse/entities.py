@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from escwatch.analyse.context import Context
-from escwatch.analyse.gazetteer import CITY, COUNTRY, Candidate, Gazetteer
+from escwatch.analyse.gazetteer import CITY, COUNTRY, Candidate, Gazetteer, is_slavic
 from escwatch.analyse.text import Token, is_cyrillic, stem, tokens
 from escwatch.lang import LangRes, union
 from escwatch.records import Mention, Report
@@ -39,7 +39,8 @@ def match_names(text: str, toks: list[Token], gaz: Gazetteer) -> list[Match]:
     """Greedy longest matches of gazetteer keys over the token stream."""
     out: list[Match] = []
     texts = [t.text for t in toks]
-    stems = [stem(t) for t in texts]
+    slavic = [is_slavic(t) for t in texts]
+    stems = [stem(t) if sl else t for t, sl in zip(texts, slavic, strict=True)]
     i, n = 0, len(toks)
     while i < n:
         if not toks[i].is_word:
@@ -52,7 +53,7 @@ def match_names(text: str, toks: list[Token], gaz: Gazetteer) -> list[Match]:
                 continue
             if "\n" in text[toks[i].end:toks[j].start]:  # no line break inside a name
                 continue
-            cands = gaz.lookup_tokens(texts[i:j + 1], stems[i:j + 1])
+            cands = gaz.lookup_tokens(texts[i:j + 1], stems[i:j + 1], any(slavic[i:j + 1]))
             if cands:
                 hit = Match(toks[i].start, toks[j].end, i, j, tuple(cands))
                 break

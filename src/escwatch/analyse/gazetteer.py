@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +36,14 @@ class Candidate(NamedTuple):
     entity: Entity
     priority: int
     population: int = 0
+
+
+SLAVIC = re.compile(r"[ąęłńśźżćóА-Яа-яЁёІіЇїЄєҐґ]")
+
+
+def is_slavic(word: str) -> bool:
+    """Cyrillic or Polish letters: the word may be inflected, so stem keys apply."""
+    return SLAVIC.search(word) is not None
 
 
 def _common_word(word: str) -> bool:
@@ -79,7 +88,7 @@ class Gazetteer:
             if cand.priority == PACK and len(key) >= 4 and any(c.isupper() for c in key[1:]):
                 self.folded[key.casefold()].append(cand)
         self._note(toks[0].lower(), len(toks))
-        if stems and any(is_cyrillic(t) or any(c in t for c in "ąęłńśźżćó") for t in toks):
+        if stems and any(is_slavic(t) for t in toks):
             sk = " ".join(stem(t) for t in toks)  # case kept: "Известия" the paper, not "известия" news
             if len(sk.replace(" ", "")) >= 4:
                 self.stems[sk].append(cand)
@@ -90,12 +99,15 @@ class Gazetteer:
         toks = [t.text for t in tokens(surface)]
         return self.lookup_tokens(toks, [stem(t) for t in toks])
 
-    def lookup_tokens(self, toks: list[str], stems: list[str]) -> list[Candidate]:
+    def lookup_tokens(self, toks: list[str], stems: list[str], slavic: bool | None = None) -> list[Candidate]:
+        """Candidates for a token sequence; ``slavic`` (Cyrillic or Polish letters) enables stem keys."""
         key = " ".join(toks)
         found = self.exact.get(key) or self.lower.get(key.lower())
         if not found and key[:1].isupper() and len(key) >= 4:
             found = self.folded.get(key.casefold())
-        if not found and any(is_cyrillic(t) or any(c in t for c in "ąęłńśźżćó") for t in toks):
+        if slavic is None:
+            slavic = any(is_slavic(t) for t in toks)
+        if not found and slavic:
             found = self.stems.get(" ".join(stems))
         return found or []
 

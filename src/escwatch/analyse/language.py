@@ -36,22 +36,36 @@ FAST_MIN_TOKENS = 40
 FAST_MIN_DENSITY = 0.18  # share of tokens that are function words of the winning language
 _WORD = re.compile(r"\w+")
 # letters that mark a Cyrillic or Latin text as a language the fast path does not know
-FOREIGN = re.compile(r"[ўЎђћџљњЂЋЏЉЊ]|\b\w*[бвгджзклмнпрстфхцчшщ]ъ[бвгджзклмнпрстфхцчшщ]\w*\b|[ăâîșțşţ]"
+FOREIGN = re.compile(r"[ўЎђћџљњЂЋЏЉЊ]|[бвгджзклмнпрстфхцчшщ]ъ[бвгджзклмнпрстфхцчшщ]|[ășțşţ]"
                      r"|\b(?:della|degli|sono|esta|pero|uma|não|och|ikke|eller|og)\b")
+
+
+@lru_cache(maxsize=4)
+def _function_words(languages: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """word -> indexes (into ``languages``) of the languages it is a function word of."""
+    index: dict[str, list[int]] = {}
+    for i, code in enumerate(languages):
+        for w in load_lang(code).stopwords:
+            index.setdefault(w, []).append(i)
+    return {w: tuple(v) for w, v in index.items()}
 
 
 def _fast(text: str, languages: tuple[str, ...]) -> str | None:
     """Function-word counts decide long texts in the pack's languages at once; None when unsure."""
-    words = _WORD.findall(text[:SAMPLE_CHARS].lower())
-    if len(words) < FAST_MIN_TOKENS:
+    sample = text[:SAMPLE_CHARS].lower()
+    words = _WORD.findall(sample)
+    if len(words) < FAST_MIN_TOKENS or FOREIGN.search(sample):
         return None
-    if FOREIGN.search(text[:SAMPLE_CHARS].lower()):
-        return None
-    scores = sorted(((sum(1 for w in words if w in load_lang(code).stopwords), code) for code in languages),
-                    reverse=True)
-    (best, code), (second, _) = scores[0], scores[1] if len(scores) > 1 else (0, "")
+    index = _function_words(languages)
+    counts = [0] * len(languages)
+    for w in words:
+        for i in index.get(w, ()):
+            counts[i] += 1
+    order = sorted(range(len(languages)), key=counts.__getitem__, reverse=True)
+    best = counts[order[0]]
+    second = counts[order[1]] if len(order) > 1 else 0
     if best >= FAST_MIN_DENSITY * len(words) and best >= 2 * second:
-        return code
+        return languages[order[0]]
     return None
 
 

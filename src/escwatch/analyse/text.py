@@ -42,7 +42,12 @@ def tokens(text: str) -> list[Token]:
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets, trimmed of surrounding whitespace."""
+    """Sentence (start, end) offsets, trimmed of surrounding whitespace (cached: every stage asks)."""
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENT_END.finditer(text):
@@ -58,7 +63,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
             e -= 1
         if e > s:
             out.append((s, e))
-    return out
+    return tuple(out)
 
 
 def is_cyrillic(word: str) -> bool:

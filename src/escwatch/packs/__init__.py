@@ -42,9 +42,15 @@ class Entity:
 
 @dataclass(frozen=True)
 class Role:
+    """Who or what fills a role: one compiled alternation of the patterns per language, or entity ids."""
+
     name: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: Mapping[str, re.Pattern[str]]  # language -> alternation; "*" -> all languages together
     entities: frozenset[str]
+
+    def search(self, sentence: str, lang: str | None) -> re.Match[str] | None:
+        rx = self.patterns.get(lang or "*") or self.patterns.get("*")
+        return rx.search(sentence) if rx else None
 
 
 @dataclass(frozen=True)
@@ -127,14 +133,18 @@ def _indicator(item: Any, where: str) -> Indicator:
     roles = {}
     for rname, rdef in (item.get("roles") or {}).items():
         rdef = rdef or {}
-        pats = []
+        by_lang: dict[str, list[str]] = {}
         for lang, plist in (rdef.get("patterns") or {}).items():
             for p in plist or []:
                 try:
-                    pats.append(re.compile(p, re.IGNORECASE))
+                    re.compile(p, re.IGNORECASE)
                 except re.error as exc:
                     raise PackSchemaError(f"{where}: {item['id']}.{rname} ({lang}): bad regex {p!r}: {exc}") from exc
-        roles[rname] = Role(rname, tuple(pats), frozenset(rdef.get("entities") or ()))
+                by_lang.setdefault(str(lang), []).append(p)
+        by_lang["*"] = [p for plist in by_lang.values() for p in plist]
+        compiled = {lang: re.compile("|".join(f"(?:{p})" for p in plist), re.IGNORECASE)
+                    for lang, plist in by_lang.items() if plist}
+        roles[rname] = Role(rname, compiled, frozenset(rdef.get("entities") or ()))
     rules = []
     for r in item.get("rules") or [{"require": list(roles)}]:
         missing = set(r.get("require", ())) - roles.keys()
