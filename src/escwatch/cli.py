@@ -79,13 +79,30 @@ def run_ingest(paths: list[Path], quiet: bool = False) -> dict[str, Any]:
     return data
 
 
+def run_stories(quiet: bool = False) -> dict[str, Any]:
+    """Group new reports into stories (incremental) with a progress bar."""
+    from escwatch.stories import update_stories
+    from escwatch.stories.cluster import pending
+
+    store, ctx = _store(), _context()
+    with store.engine.connect() as conn:
+        n = len(pending(conn))
+    with Progress(TextColumn("[bold]stories"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, disable=quiet or n == 0) as bar:
+        task = bar.add_task("", total=n)
+        return update_stories(store, ctx.pack, progress=lambda k: bar.advance(task, k))
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="files or folders (.txt .md .html .json .jsonl)")],
+    stories: Annotated[bool, typer.Option("--stories/--no-stories", help="group new reports into stories")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest reports from files or folders into the store."""
     data = run_ingest(paths, quiet=as_json)
+    if stories and data["new"]:
+        data["stories"] = run_stories(quiet=as_json)
     if as_json:
         _emit(data)
     else:
@@ -95,19 +112,75 @@ def ingest(
     raise typer.Exit(1 if data["failed"] else 0)
 
 
+@app.command("stories")
+def list_stories_cmd(as_json: JsonOpt = False, limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+                     update: Annotated[bool, typer.Option("--update/--no-update",
+                                                          help="first group reports that have no story")] = True) -> None:
+    """List stories: size, languages, outlets, first seen, independent origins."""
+    from rich.table import Table
+
+    from escwatch.stories import list_stories
+
+    if update:
+        run_stories(quiet=as_json)
+    rows = list_stories(_store(), limit)
+    if as_json:
+        _emit(rows)
+        return
+    t = Table("story", "size", "langs", "first seen", "indep. origins", "title", box=None)
+    for r in rows:
+        t.add_row(r["id"], str(r["size"]), ",".join(r["languages"]),
+                  r["first_seen"].date().isoformat() if r["first_seen"] else "-", str(r["independent_origins"]),
+                  (r["title"] or "")[:70])
+    out.print(t)
+
+
+@app.command("story")
+def show_story(story_id: Annotated[str, typer.Argument(help="story id (from `escwatch stories`)")],
+               as_json: JsonOpt = False,
+               dot: Annotated[Path | None, typer.Option(help="also write the provenance graph as Graphviz")] = None
+               ) -> None:
+    """One story: members in time order and its provenance tree."""
+    from escwatch.stories import graph, provenance, refresh_story
+
+    store, ctx = _store(), _context()
+    mem, g = graph(store, ctx.pack, story_id)
+    if not mem:
+        raise EscwatchError(f"no story {story_id!r}", hint="list stories with `escwatch stories`")
+    row = refresh_story(store, ctx.pack, story_id)
+    if dot:
+        dot.write_text(provenance.to_dot(g, story_id), encoding="utf-8")
+    if as_json:
+        _emit({**row, "members": [{"id": m.id, "published": m.published, "language": m.language,
+                                   "outlet": m.outlet, "title": m.title, "url": m.url} for m in mem],
+               "graph": {"nodes": g.nodes, "edges": [{"src": a, "dst": b, "kind": k, "report": r}
+                                                     for a, b, k, r in g.edges]}})
+        return
+    out.print(f"[bold]{row['title']}[/]\nstory {story_id}: {row['size']} reports in {', '.join(row['languages'])}; "
+              f"outlets: {', '.join(row['outlets'])}")
+    out.print(f"independent origins: [bold]{row['independent_origins']}[/] — "
+              + "; ".join(f"{o['label']} ({o['owner']})" for o in row["origins"]))
+    out.print()
+    for line in provenance.tree_lines(g, mem):
+        out.print(line)
+
+
 @app.command()
 def export(
-    what: Annotated[str, typer.Option(help="what to export: reports")] = "reports",
+    what: Annotated[str, typer.Option(help="what to export: reports | stories")] = "reports",
     fmt: Annotated[str, typer.Option("--format", help="jsonl")] = "jsonl",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write [default: stdout]")] = None,
 ) -> None:
     """Export records (SCHEMA.md format for reports)."""
     from escwatch.report.export import records, write_jsonl
+    from escwatch.stories import list_stories
 
-    if what != "reports" or fmt != "jsonl":
-        raise EscwatchError(f"export of {what} as {fmt} is not available yet", hint="use --what reports --format jsonl")
+    if fmt != "jsonl" or what not in {"reports", "stories"}:
+        raise EscwatchError(f"export of {what} as {fmt} is not available yet",
+                            hint="use --what reports|stories --format jsonl")
     store, ctx = _store(), _context()
-    rows = records(store.iter_reports(), ctx.pack)
+    rows: Any = records(store.iter_reports(), ctx.pack) if what == "reports" else (
+        json.loads(json.dumps(r, default=str)) for r in list_stories(store, limit=10**9))
     if output:
         with output.open("w", encoding="utf-8") as fh:
             n = write_jsonl(rows, fh)

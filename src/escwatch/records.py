@@ -9,12 +9,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 Modality = Literal["asserted", "reported", "hedged", "speculative", "denied"]
 MODALITIES: tuple[str, ...] = ("asserted", "reported", "hedged", "speculative", "denied")
 Precision = Literal["site", "city", "admin1", "region", "country"]
+
+
+def utc(dt: datetime | None) -> datetime | None:
+    """Timezone-aware UTC (SQLite hands back naive datetimes)."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 def content_hash(text: str) -> str:
@@ -105,6 +112,7 @@ class CitedSource:
     start: int
     end: int
     outlet_id: str | None = None
+    via: str = "according_to"  # line ("Bron:") | according_to | dateline | named (an outlet named) | said (X said)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +138,7 @@ class Report:
     outlet: str | None = None
     byline: str | None = None
     published: datetime | None = None
+    published_source: str | None = None  # meta | url | text: where the publication date came from
     language: str | None = None
     declared_language: str | None = None
     cited_sources: tuple[CitedSource, ...] = ()

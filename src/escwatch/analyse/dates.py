@@ -7,7 +7,7 @@ import re
 import warnings
 from bisect import bisect_right
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from escwatch.analyse.context import Context
@@ -25,8 +25,6 @@ def _parse(phrase: str, lang: str | None, base: datetime) -> date | None:
 
 @lru_cache(maxsize=4096)
 def _parse_cached(phrase: str, lang: str | None, day: date) -> date | None:
-    if phrase.isdigit() and len(phrase) == 4:  # a bare year is the year, not a dateparser guess
-        return date(int(phrase), 1, 1) if 1900 <= int(phrase) <= 2200 else None
     import dateparser
 
     base = datetime(day.year, day.month, day.day, 12)
@@ -64,10 +62,31 @@ def _month_in(text: str, lang: str | None, base: datetime) -> int | None:
     return got.month if got else None
 
 
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+TODAY_SLACK = timedelta(days=2)
+
+
+def infer_published(text: str, phrases: list[re.Match[str]], lang: str | None) -> datetime | None:
+    """No publication date: the latest full date (with its year) the text mentions, if not in the future."""
+    latest = None
+    limit = (datetime.now(UTC) + TODAY_SLACK).date()
+    for m in phrases:
+        if not YEAR.search(m.group()) or m.group().strip().isdigit():
+            continue
+        got = _parse(m.group(), lang, datetime(2100, 1, 1))
+        if got and got <= limit and (latest is None or got > latest):
+            latest = got
+    return datetime(latest.year, latest.month, latest.day, 12, tzinfo=UTC) if latest else None
+
+
 def run(report: Report, ctx: Context) -> Report:
     res = ctx.lang(report.language)
-    base = report.published or datetime(2000, 1, 1)
     text = report.text
+    words = res.rx("date_words")
+    phrases = list(words.finditer(text)) if words else []
+    if report.published is None and (found := infer_published(text, phrases, report.language)):
+        report = replace(report, published=found, published_source="text")
+    base = report.published or datetime(2000, 1, 1, tzinfo=UTC)
     out: list[DateRef] = []
     taken: list[tuple[int, int]] = []
     for phrase, spec in res.ranges.items():
@@ -79,25 +98,27 @@ def run(report: Report, ctx: Context) -> Report:
                 out.append(DateRef(m.group(), m.start(), m.end(), "range", None))
             taken.append((m.start(), m.end()))
     rec = res.rx("recurring")
-    words = res.rx("date_words")
-    parses = 0
     sents = sentences(text)
     starts = [s for s, _ in sents]
-    if words:
-        for m in words.finditer(text):
-            if any(s <= m.start() < e for s, e in taken):
-                continue
-            k = bisect_right(starts, m.start()) - 1
-            sent = sents[k] if k >= 0 else (0, len(text))
-            if rec and rec.search(text[sent[0]:sent[1]]):
-                month = _month_in(m.group(), report.language, base)
-                out.append(DateRef(m.group(), m.start(), m.end(), "recurring", None,
-                                   recurrence=f"yearly:{month}" if month else "recurring"))
-                continue
-            if parses >= MAX_PARSES:
-                break
-            parses += 1
-            got = _parse(m.group(), report.language, base)
-            if got:
-                out.append(DateRef(m.group(), m.start(), m.end(), "point", got.isoformat()))
+    parses = 0
+    for m in phrases:
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        k = bisect_right(starts, m.start()) - 1
+        sent = sents[k] if k >= 0 else (0, len(text))
+        if rec and rec.search(text[sent[0]:sent[1]]):
+            month = _month_in(m.group(), report.language, base)
+            out.append(DateRef(m.group(), m.start(), m.end(), "recurring", None,
+                               recurrence=f"yearly:{month}" if month else "recurring"))
+            continue
+        if m.group().strip().isdigit():  # a bare year is the whole year
+            y = m.group().strip()
+            out.append(DateRef(m.group(), m.start(), m.end(), "range", f"{y}-01-01", f"{y}-12-31"))
+            continue
+        if parses >= MAX_PARSES:
+            break
+        parses += 1
+        got = _parse(m.group(), report.language, base)
+        if got:
+            out.append(DateRef(m.group(), m.start(), m.end(), "point", got.isoformat()))
     return replace(report, dates=tuple(sorted(out, key=lambda d: d.start)))

@@ -27,7 +27,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("language", language.run, ("text",), ("language",)),
     Stage("entities", entities.run, ("text", "language"), ("mentions",)),
     Stage("places", places.run, ("mentions",), ("places",)),
-    Stage("dates", dates.run, ("text", "language", "published"), ("dates",)),
+    Stage("dates", dates.run, ("text", "language", "published"), ("dates", "published")),
     Stage("quotes", quotes.run, ("mentions",), ("quotes",)),
     Stage("claims", claims.run, ("quotes",), ("claims",)),
     Stage("sources", sources.run, ("mentions",), ("cited_sources",)),

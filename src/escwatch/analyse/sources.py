@@ -34,7 +34,7 @@ def _from_line(report: Report, mentions: tuple[Mention, ...]) -> list[CitedSourc
             ment = next((x for x in mentions if x.start >= off and x.end <= off + len(part) and x.type == "outlet"),
                         None)
             out.append(CitedSource(ment.name if ment else part, part, off, off + len(part),
-                                   ment.entity_id if ment else None))
+                                   ment.entity_id if ment else None, "line"))
             start = off + len(part)
     return out
 
@@ -52,9 +52,10 @@ def run(report: Report, ctx: Context) -> Report:
         for rx in markers:
             for mk in rx.finditer(sent):
                 a = s + mk.end()
-                near = [m for m in cands if 0 <= m.start - a <= WINDOW and (m.type == "outlet" or m.start - a <= 40)]
+                near = [m for m in cands if 0 <= m.start - a <= WINDOW and (
+                    m.type == "outlet" or len(WORD.findall(text[a:m.start])) <= 3)]  # "volgens de analist X"
                 if near:
-                    found.append(_cite(near[0]))
+                    found.append(_cite(near[0], "according_to"))
                 elif phrase := _named_phrase(text, a, e):  # "according to the Enerhodar administration"
                     found.append(phrase)
         if after:
@@ -62,43 +63,52 @@ def run(report: Report, ctx: Context) -> Report:
                 b = s + mk.start()
                 near = [m for m in cands if 0 <= b - m.end <= WINDOW]
                 if near:
-                    found.append(_cite(near[-1]))
+                    found.append(_cite(near[-1], "said"))
         for m in cands:
             # an outlet is named to say it reported, broadcast or was told something; an organisation
             # next to a verb of saying ("teilte das Ifo-Institut mit") is a source too
-            if m.type == "outlet" or (m.type in ("org", "unit") and _next_to_speech(text, m, res)):
-                found.append(_cite(m))
+            if m.type == "outlet":
+                found.append(_cite(m, "named"))
+            elif m.type in ("org", "unit") and _next_to_speech(text, m, res):
+                found.append(_cite(m, "said"))
     for m in DASH_DATELINE.finditer(text[:1500]):  # "МОСКВА, 9 окт — РИА Новости."
         ment = next((x for x in mentions if x.start == m.end() and x.type == "outlet"), None)
         if ment:
-            found.append(_cite(ment))
+            found.append(_cite(ment, "dateline"))
     for m in DATELINE.finditer(text[:400]):
         ment = next((x for x in mentions if x.start >= m.start("name") and x.type == "outlet"), None)
         found.append(CitedSource(ment.name if ment else m.group("name"), m.group("name"), m.start("name"),
-                                 m.end("name"), ment.entity_id if ment else None))
+                                 m.end("name"), ment.entity_id if ment else None, "dateline"))
     unique: dict[str, CitedSource] = {}
     for c in found:
         unique.setdefault(c.name.casefold(), c)
     return replace(report, cited_sources=tuple(sorted(unique.values(), key=lambda c: c.start)))
 
 
-PHRASE = re.compile(r"\s*((?:[\w’'\-]+\s+){0,6}?[\w’'\-]+)\s*(?=[,.;:()\n]|$)")
 DETERMINERS = {"the", "de", "het", "die", "der", "das", "den", "la", "le", "les", "l", "een", "a", "an"}
 
 
+INSTITUTIONAL = {"administration", "authorities", "government", "ministry", "office", "council", "command",
+                 "service", "spokesman", "spokeswoman", "spokesperson", "press", "agency", "officials", "military"}
+
+
 def _named_phrase(text: str, a: int, end: int) -> CitedSource | None:
-    """A short noun phrase right after an according-to marker that holds a capitalised word."""
-    m = PHRASE.match(text, a, end)
-    if not m:
-        return None
-    words = m.group(1).split()
-    while words and words[0].lower() in DETERMINERS:
+    """A name right after an according-to marker that the gazetteer did not know: a run of capitalised
+    words, optionally followed by an institutional noun ("the Russian-controlled Enerhodar administration")."""
+    words = [(m.group(), m.start(), m.end()) for m in re.finditer(r"[\w’'\-]+", text[a:min(end, a + 120)])]
+    while words and words[0][0].lower() in DETERMINERS:
         words = words[1:]
-    if not words or not words[0][:1].isupper() or words[0] in union("not_names") or len(words) > 6:
+    if not words or not words[0][0][:1].isupper() or words[0][0] in union("not_names"):
         return None
-    name = " ".join(words)
-    start = text.find(name, a)
-    return CitedSource(name, name, start, start + len(name))
+    k = 1
+    while k < len(words) and k < 6 and (words[k][0][:1].isupper() or words[k][0].lower() in INSTITUTIONAL):
+        if not words[k][0][:1].isupper():
+            k += 1
+            break
+        k += 1
+    start, stop = a + words[0][1], a + words[k - 1][2]
+    name = text[start:stop]
+    return CitedSource(name, name, start, stop, None, "according_to")
 
 
 def _next_to_speech(text: str, m: Mention, res: LangRes) -> bool:
@@ -106,5 +116,5 @@ def _next_to_speech(text: str, m: Mention, res: LangRes) -> bool:
     return any(res.is_speech_verb(w) for w in around)
 
 
-def _cite(m: Mention) -> CitedSource:
-    return CitedSource(m.name, m.text, m.start, m.end, m.entity_id if m.type == "outlet" else None)
+def _cite(m: Mention, via: str) -> CitedSource:
+    return CitedSource(m.name, m.text, m.start, m.end, m.entity_id if m.type == "outlet" else None, via)

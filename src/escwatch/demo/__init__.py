@@ -22,9 +22,9 @@ def corpus_files() -> list[Path]:
 def run_demo(store: Store, ctx: Context, brief_path: Path) -> dict[str, Any]:
     """Stories and briefing over what the demo ingested; returns the summary the CLI prints."""
     from escwatch.report.brief import write_brief
-    from escwatch.stories import assign_stories
+    from escwatch.stories import update_stories
 
-    assign_stories(store)
+    update_stories(store, ctx.pack)
     reports = list(store.iter_reports())
     write_brief(reports, ctx.pack, brief_path)
     counts = store.counts()

@@ -14,6 +14,7 @@ from escwatch.records import RawDoc, Report, content_hash
 BYLINE = re.compile(r"^\s*(?P<by>(?:By\s+)?[\w.\- ]{1,40}?)\s*(?:\||—|-)?\s*(?=(?:Bron|Source|Quelle|Źródło|"
                     r"Источник|Джерело)\s*:)", re.IGNORECASE)
 BY_LINE = re.compile(r"^\s*(?:By|Door|Von|Par|Autor|Автор)\s+(?P<by>[^\n|]{2,60})", re.IGNORECASE)
+URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])(?:[/-](0?[1-9]|[12]\d|3[01]))?(?=[/-]|$)")
 MD_MARKUP = re.compile(r"^\s{0,3}#{1,6}\s+|^\s*[*-]\s+|\*\*|__", re.MULTILINE)
 
 
@@ -39,8 +40,11 @@ def parse_date(value: Any) -> datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str):
         raise WrongTypeError(f"'published' must be an ISO date string, got {type(value).__name__}")
+    value = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}", value):  # a month: its first day
+        value += "-01"
     try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         import dateparser
 
@@ -81,8 +85,13 @@ def parse(doc: RawDoc) -> Report:
     title = meta.get("title")
     if title is not None and not isinstance(title, str):
         raise WrongTypeError("'title' must be a string")
+    published, published_source = parse_date(meta.get("published")), "meta"
+    if published is None and (m := URL_DATE.search(str(meta.get("url") or ""))):
+        published = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1), 12, tzinfo=UTC)
+        published_source = "url"
     return Report(
         id=content_hash(text), source=doc.source, raw_text=doc.content, text=text, title=title,
         url=meta.get("url"), outlet=meta.get("outlet"), byline=byline or meta.get("author"),
-        published=parse_date(meta.get("published")), declared_language=meta.get("language"),
+        published=published, published_source=published_source if published else None,
+        declared_language=meta.get("language"),
     )

@@ -46,6 +46,7 @@ def record(report: Report, pack: Pack) -> dict[str, Any]:
         "byline": report.byline,
         "language": report.language,
         "published": report.published.isoformat() if report.published else None,
+        "published_source": report.published_source,
         "cited_sources": [c.name for c in report.cited_sources],
         "entities": list(ents.values()),
         "places": list(places.values()),

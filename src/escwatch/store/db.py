@@ -22,6 +22,7 @@ from escwatch.records import (
     PlaceRef,
     Quote,
     Report,
+    utc,
 )
 from escwatch.store import migrate, schema
 from escwatch.store.schema import CHILDREN, errors, reports
@@ -39,12 +40,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
-
-
-def _as_utc(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 class Store:
@@ -82,7 +77,7 @@ class Store:
             return False
         conn.execute(reports.insert().values(
             id=rep.id, source=rep.source, url=rep.url, title=rep.title, outlet=rep.outlet, byline=rep.byline,
-            published=rep.published, language=rep.language, declared_language=rep.declared_language,
+            published=rep.published, published_source=rep.published_source, language=rep.language, declared_language=rep.declared_language,
             raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=datetime.now(UTC)))
         for key, table in CHILDREN.items():
             items = getattr(rep, key)
@@ -145,21 +140,21 @@ class Store:
                     kw["roles"] = tuple(tuple(x) for x in kw["roles"] or ())
                 items.append(rec(**kw))
             parts[key] = tuple(items)
-        base = {k: row[k] for k in ("id", "source", "raw_text", "text", "title", "url", "outlet", "byline",
+        base = {k: row[k] for k in ("id", "source", "raw_text", "text", "title", "url", "outlet", "byline", "published_source",
                                     "language", "declared_language", "story")}
-        return Report(**base, published=_as_utc(row["published"]), **parts)
+        return Report(**base, published=utc(row["published"]), **parts)
 
     def counts(self) -> dict[str, Any]:
         with self.engine.connect() as conn:
             langs: dict[str | None, int] = {
                 lang: n for lang, n in conn.execute(
-                    select(reports.c.language, func.count()).group_by(reports.c.language)).tuples()}
+                    select(reports.c.language, func.count()).group_by(reports.c.language))}
             ents = conn.execute(select(func.count(func.distinct(schema.mentions.c.entity_id)))).scalar_one()
             hits = schema.indicator_hits
             inds: dict[str, int] = {
                 ind: n for ind, n in conn.execute(
                     select(hits.c.indicator, func.count(func.distinct(hits.c.report_id))).group_by(hits.c.indicator)
-                ).tuples()}
+                )}
             n_err = conn.execute(select(func.count()).select_from(errors)).scalar_one()
         return {"reports": sum(langs.values()), "languages": dict(langs), "entities": ents,
                 "indicators": dict(inds), "errors": n_err}

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -44,6 +45,7 @@ reports = Table(
     Column("outlet", Text),
     Column("byline", Text),
     Column("published", DateTime(timezone=True), index=True),
+    Column("published_source", String(8)),
     Column("language", String(8), index=True),
     Column("declared_language", String(8)),
     Column("raw_text", Text, nullable=False),
@@ -62,7 +64,8 @@ dates = _child("dates", Column("kind", String(10)), Column("value", String(10)),
 quotes = _child("quotes", Column("speaker", Text), Column("speaker_id", Text), Column("kind", String(10)))
 claims = _child("claims", Column("modality", String(12), index=True), Column("attributed_to", Text),
                 Column("cue", Text))
-cited_sources = _child("cited_sources", Column("name", Text, nullable=False), Column("outlet_id", Text))
+cited_sources = _child("cited_sources", Column("name", Text, nullable=False), Column("outlet_id", Text),
+                       Column("via", String(16)))
 indicator_hits = _child("indicator_hits", Column("indicator", String(48), nullable=False, index=True),
                         Column("confidence", Float, nullable=False), Column("roles", JSON))
 
@@ -75,6 +78,64 @@ errors = Table(
     Column("message", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("source", "stage", "code", name="uq_errors_source_stage_code"),
+)
+
+story_signals = Table(
+    "story_signals", metadata,
+    Column("report_id", String(64), ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("published", DateTime(timezone=True)),
+    Column("minhash", LargeBinary, nullable=False),
+    Column("embedding", LargeBinary),
+    Column("features", JSON, nullable=False),
+    Column("copy_of", String(64)),
+    Column("copy_similarity", Float),
+)
+
+lsh_buckets = Table(
+    "lsh_buckets", metadata,
+    Column("band", Integer, nullable=False),
+    Column("bucket", String(16), nullable=False),
+    Column("report_id", String(64), nullable=False),
+    Index("ix_lsh_buckets_band_bucket", "band", "bucket"),
+)
+
+feature_index = Table(
+    "feature_index", metadata,
+    Column("feature", String(120), nullable=False),
+    Column("report_id", String(64), nullable=False),
+    Column("published", DateTime(timezone=True)),
+    Index("ix_feature_index_feature_published", "feature", "published"),
+)
+
+feature_df = Table(
+    "feature_df", metadata,
+    Column("feature", String(120), primary_key=True),
+    Column("df", Integer, nullable=False),
+)
+
+stories = Table(
+    "stories", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", Text),
+    Column("first_seen", DateTime(timezone=True)),
+    Column("last_seen", DateTime(timezone=True), index=True),
+    Column("size", Integer, nullable=False),
+    Column("languages", JSON, nullable=False),
+    Column("outlets", JSON, nullable=False),
+    Column("origins", JSON, nullable=False),
+    Column("independent_origins", Integer, nullable=False),
+    Column("merged_into", String(64)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+provenance_edges = Table(
+    "provenance_edges", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("story_id", String(64), nullable=False, index=True),
+    Column("src", Text, nullable=False),
+    Column("dst", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("report_id", String(64), nullable=False),
 )
 
 Index("ix_indicator_hits_report_indicator", indicator_hits.c.report_id, indicator_hits.c.indicator)
