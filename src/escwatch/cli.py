@@ -113,9 +113,11 @@ def ingest(
 
 
 @app.command("stories")
-def list_stories_cmd(as_json: JsonOpt = False, limit: Annotated[int, typer.Option(help="rows to show")] = 50,
-                     update: Annotated[bool, typer.Option("--update/--no-update",
-                                                          help="first group reports that have no story")] = True) -> None:
+def list_stories_cmd(
+    as_json: JsonOpt = False,
+    limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+    update: Annotated[bool, typer.Option("--update/--no-update", help="first group reports that have no story")] = True,
+) -> None:
     """List stories: size, languages, outlets, first seen, independent origins."""
     from rich.table import Table
 

@@ -77,7 +77,8 @@ class Store:
             return False
         conn.execute(reports.insert().values(
             id=rep.id, source=rep.source, url=rep.url, title=rep.title, outlet=rep.outlet, byline=rep.byline,
-            published=rep.published, published_source=rep.published_source, language=rep.language, declared_language=rep.declared_language,
+            published=rep.published, published_source=rep.published_source, language=rep.language,
+            declared_language=rep.declared_language,
             raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=datetime.now(UTC)))
         for key, table in CHILDREN.items():
             items = getattr(rep, key)
@@ -140,7 +141,8 @@ class Store:
                     kw["roles"] = tuple(tuple(x) for x in kw["roles"] or ())
                 items.append(rec(**kw))
             parts[key] = tuple(items)
-        base = {k: row[k] for k in ("id", "source", "raw_text", "text", "title", "url", "outlet", "byline", "published_source",
+        base = {k: row[k] for k in ("id", "source", "raw_text", "text", "title", "url", "outlet", "byline",
+                                    "published_source",
                                     "language", "declared_language", "story")}
         return Report(**base, published=utc(row["published"]), **parts)
 

@@ -114,7 +114,8 @@ def _candidates(conn: Connection, s: Signals) -> dict[str, Signals]:
         return {}
     rows = conn.execute(select(story_signals, reports.c.language, reports.c.story).join(
         reports, reports.c.id == story_signals.c.report_id).where(story_signals.c.report_id.in_(list(ids)))).mappings()
-    return {r["report_id"]: Signals(r["report_id"], utc(r["published"]), r["language"], minhash.from_bytes(r["minhash"]),
+    return {r["report_id"]: Signals(r["report_id"], utc(r["published"]), r["language"],
+                                    minhash.from_bytes(r["minhash"]),
                                     embed.from_bytes(r["embedding"]), list(r["features"]), r["story"]) for r in rows}
 
 

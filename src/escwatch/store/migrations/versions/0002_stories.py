@@ -1,4 +1,4 @@
-"""stories: where a publication date and a citation came from, near-duplicate signatures, blocking index, stories and provenance edges
+"""stories: date and citation origins, near-duplicate signatures, blocking index, stories, provenance edges
 
 Revision ID: 0002
 Revises: 0001
