@@ -11,10 +11,12 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+import simplemma
+
 from escwatch.analyse.context import Context
 from escwatch.analyse.gazetteer import CITY, COUNTRY, Candidate, Gazetteer, is_slavic
-from escwatch.analyse.text import Token, is_cyrillic, stem, tokens
-from escwatch.lang import LangRes, union
+from escwatch.analyse.text import Token, is_cyrillic, sentences, stem, tokens
+from escwatch.lang import SUPPORTED, LangRes, union
 from escwatch.records import Mention, Report
 
 PARTICLES = {"de", "van", "von", "der", "den", "ter", "la", "le", "du", "di", "da", "dos", "bin", "al", "el", "zu"}
@@ -65,6 +67,13 @@ def match_names(text: str, toks: list[Token], gaz: Gazetteer) -> list[Match]:
     return out
 
 
+def _common_phrase(surface: str, lang: str | None) -> bool:
+    """Every word of the surface is an ordinary word of the report's language."""
+    if lang not in SUPPORTED:
+        return False
+    return all(simplemma.is_known(w.lower(), lang=lang) for w in surface.split())
+
+
 def _inside_person_name(text: str, toks: list[Token], m: Match, res: LangRes) -> bool:
     """A packaged city name that is really part of a person's name ("Luuk de Jong", "Kian Fitz-Jim")."""
     not_names = union("not_names")
@@ -75,7 +84,8 @@ def _inside_person_name(text: str, toks: list[Token], m: Match, res: LangRes) ->
         if toks[nxt].text in PARTICLES and nxt + 1 < len(toks) and _is_name_token(toks[nxt + 1], res, not_names):
             return True
     prv = m.first_tok - 1
-    if prv >= 0 and text[toks[prv].end:m.start] == " " and is_first_name(toks[prv].text):
+    if prv >= 0 and text[toks[prv].end:m.start] == " " and _is_name_token(toks[prv], res, not_names) \
+            and is_first_name(toks[prv].text):
         return True
     return m.first_tok == m.last_tok and is_first_name(toks[m.first_tok].text) and \
         max(c.population for c in m.candidates) < 500_000
@@ -202,10 +212,13 @@ def run(report: Report, ctx: Context) -> Report:
     mentions = []
     taken: set[int] = set()
     res = ctx.lang(report.language)
+    starts = {s for s, _ in sentences(text)}
     for m in matches:
         best = choose(m.candidates, countries)
         if best.priority == CITY and _inside_person_name(text, toks, m, res):
             continue
+        if best.entity.type == "outlet" and m.start in starts and _common_phrase(text[m.start:m.end], report.language):
+            continue  # "Die Zeit drängt": a sentence opening with ordinary words, not the paper
         e = best.entity
         mentions.append(Mention(text[m.start:m.end], m.start, m.end, e.id, e.name, e.type, e.wikidata, e.description))
         taken.update(range(m.first_tok, m.last_tok + 1))

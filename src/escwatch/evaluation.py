@@ -1,0 +1,56 @@
+"""Run the pipeline over a corpus and summarise what the team's scorer says, per metric and language."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from escwatch.analyse.context import Context
+from escwatch.engine import ingest_docs
+from escwatch.ingest.files import read_file
+from escwatch.report.export import records
+from escwatch.store import open_store
+from escwatch.stories import update_stories
+
+# headline metric -> how to read it from score.py's result
+HEADLINE: dict[str, Callable[[dict[str, Any]], float]] = {
+    "language": lambda r: r["language_accuracy"],
+    "entities_f1": lambda r: r["entities"]["f1"],
+    "places_f1": lambda r: r["places"]["f1"],
+    "cited_sources_recall": lambda r: r["cited_sources"]["recall"],
+    "quotes_recall": lambda r: r["quotes"]["recall"],
+    "hedged_recall": lambda r: r["hedged"]["recall"],
+    "indicators_f1": lambda r: r["indicators"]["f1"],
+    "stories_f1": lambda r: r["stories_bcubed"]["f1"],
+}
+
+
+def run_corpus(report_files: list[Path], db: Path, ctx: Context) -> list[dict[str, Any]]:
+    """Ingest report files into a fresh store, group stories, return the exported records."""
+    store = open_store(f"sqlite:///{db}")
+    ingest_docs((d for f in report_files for d in read_file(f)), store, ctx)
+    update_stories(store, ctx.pack)
+    return list(records(store.iter_reports(), ctx.pack))
+
+
+def score(gold: Path, recs: list[dict[str, Any]], workdir: Path, scorer: Path) -> dict[str, Any]:
+    """Score records with the team's scorer script (as a subprocess, exactly as a person would)."""
+    import subprocess
+    import sys
+
+    rec_file = workdir / "records.jsonl"
+    rec_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(scorer), "--gold", str(gold), "--records", str(rec_file), "--json"],
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    """Headline scores overall and the per-language F1 table of score.py."""
+    out: dict[str, Any] = {"all": {k: fn(result) for k, fn in HEADLINE.items()}}
+    for lang, row in result["per_language"].items():
+        out[lang] = {"language": row["language_accuracy"], **{f"{k}_f1": v for k, v in row.items()
+                                                               if k not in ("reports", "language_accuracy")}}
+    return out
