@@ -44,7 +44,8 @@ def score(gold: Path, recs: list[dict[str, Any]], workdir: Path, scorer: Path) -
     rec_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
     proc = subprocess.run([sys.executable, str(scorer), "--gold", str(gold), "--records", str(rec_file), "--json"],
                           capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
 
 
 def summary(result: dict[str, Any]) -> dict[str, Any]:

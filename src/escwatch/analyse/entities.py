@@ -69,7 +69,7 @@ def match_names(text: str, toks: list[Token], gaz: Gazetteer) -> list[Match]:
 
 def _common_phrase(surface: str, lang: str | None) -> bool:
     """Every word of the surface is an ordinary word of the report's language."""
-    if lang not in SUPPORTED:
+    if lang is None or lang not in SUPPORTED:
         return False
     return all(simplemma.is_known(w.lower(), lang=lang) for w in surface.split())
 
