@@ -22,10 +22,10 @@ import numpy as np
 from sqlalchemy import insert
 
 from escwatch.records import Report
-from escwatch.stories import cluster, minhash
-from escwatch.stories.embed import to_bytes
 from escwatch.store import open_store
 from escwatch.store.schema import feature_df, feature_index, lsh_buckets, reports, stories, story_signals
+from escwatch.stories import cluster, minhash
+from escwatch.stories.embed import to_bytes
 
 PER_DAY = 200
 VOCAB = 5000

@@ -55,3 +55,17 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         out[lang] = {"language": row["language_accuracy"], **{f"{k}_f1": v for k, v in row.items()
                                                                if k not in ("reports", "language_accuracy")}}
     return out
+
+
+def snapshot(rec: dict[str, Any]) -> dict[str, Any]:
+    """What a golden file pins for one report: the findings, not their offsets or story ids."""
+    return {
+        "url": rec["url"] or rec["source"],
+        "language": rec["language"],
+        "entities": sorted({e["name"] for e in rec["entities"]}),
+        "places": sorted({p["code"] or p["name"] for p in rec["places"]}),
+        "cited_sources": sorted(set(rec["cited_sources"])),
+        "quotes": sorted({f"{q['speaker']}: {q['text'][:40]}" for q in rec["quotes"]}),
+        "claims": sorted({f"{c['modality']}: {c['text'][:40]}" for c in rec["claims"] if c["modality"] != "asserted"}),
+        "indicators": sorted({i["id"] for i in rec["indicators"]}),
+    }

@@ -138,7 +138,7 @@ class Report:
     outlet: str | None = None
     byline: str | None = None
     published: datetime | None = None
-    published_source: str | None = None  # meta | url | text: where the publication date came from
+    published_source: str | None = None  # meta | month | url | text: where the publication date came from
     language: str | None = None
     declared_language: str | None = None
     cited_sources: tuple[CitedSource, ...] = ()

@@ -86,6 +86,8 @@ def parse(doc: RawDoc) -> Report:
     if title is not None and not isinstance(title, str):
         raise WrongTypeError("'title' must be a string")
     published, published_source = parse_date(meta.get("published")), "meta"
+    if isinstance(meta.get("published"), str) and re.fullmatch(r"\s*\d{4}-\d{2}\s*", meta["published"]):
+        published_source = "month"  # only the month is known
     if published is None and (m := URL_DATE.search(str(meta.get("url") or ""))):
         published = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1), 12, tzinfo=UTC)
         published_source = "url"

@@ -25,6 +25,7 @@ from escwatch.store.schema import feature_df, feature_index, lsh_buckets, report
 from escwatch.stories import embed, minhash
 
 WINDOW = timedelta(days=7)
+MONTH = timedelta(days=31)
 PER_KEY = 60  # candidate rows read per blocking key: keeps the cost flat as the store grows
 JOIN = 0.36
 UNDATED_PENALTY = 0.1
@@ -59,6 +60,11 @@ class Signals:
     vec: np.ndarray | None
     keys: list[str]
     story: str | None = None
+    month_only: bool = False  # the publication date is known to the month only
+
+
+def _window(a: Signals, b: Signals) -> timedelta:
+    return WINDOW + (MONTH if a.month_only or b.month_only else timedelta(0))
 
 
 def _idf(conn: Connection, keys: Iterable[str], total: int) -> dict[str, float]:
@@ -106,17 +112,19 @@ def _candidates(conn: Connection, s: Signals) -> dict[str, Signals]:
     for key in s.keys:
         q = select(feature_index.c.report_id).where(feature_index.c.feature == key)
         if s.published is not None:
+            wide = WINDOW + MONTH  # month-only dates are compared in Python with their own window
             q = q.where(or_(feature_index.c.published.is_(None), and_(
-                feature_index.c.published >= s.published - WINDOW, feature_index.c.published <= s.published + WINDOW)))
+                feature_index.c.published >= s.published - wide, feature_index.c.published <= s.published + wide)))
         ids.update(conn.execute(q.order_by(feature_index.c.published.desc()).limit(PER_KEY)).scalars())
     ids.discard(s.report_id)
     if not ids:
         return {}
-    rows = conn.execute(select(story_signals, reports.c.language, reports.c.story).join(
+    rows = conn.execute(select(story_signals, reports.c.language, reports.c.story, reports.c.published_source).join(
         reports, reports.c.id == story_signals.c.report_id).where(story_signals.c.report_id.in_(list(ids)))).mappings()
     return {r["report_id"]: Signals(r["report_id"], utc(r["published"]), r["language"],
                                     minhash.from_bytes(r["minhash"]),
-                                    embed.from_bytes(r["embedding"]), list(r["features"]), r["story"]) for r in rows}
+                                    embed.from_bytes(r["embedding"]), list(r["features"]), r["story"],
+                                    r["published_source"] == "month") for r in rows}
 
 
 def _copy_of(conn: Connection, s: Signals, cands: dict[str, Signals]) -> tuple[str | None, float]:
@@ -134,7 +142,7 @@ def _copy_of(conn: Connection, s: Signals, cands: dict[str, Signals]) -> tuple[s
 def assign(conn: Connection, rep: Report, vec: np.ndarray | None) -> tuple[str, list[str]]:
     """Store a report's signals and give it a story; returns (story id, stories merged into it)."""
     sig = minhash.signature(rep.text)
-    s = Signals(rep.id, rep.published, rep.language, sig, vec, features(rep))
+    s = Signals(rep.id, rep.published, rep.language, sig, vec, features(rep), month_only=rep.published_source == "month")
     cands = _candidates(conn, s)
     copy_of, copy_sim = _copy_of(conn, s, cands)
     total = conn.execute(select(func.count()).select_from(story_signals)).scalar_one()
@@ -146,7 +154,7 @@ def assign(conn: Connection, rep: Report, vec: np.ndarray | None) -> tuple[str, 
             continue
         sim = 1.0 if c.report_id == copy_of else similarity(s, c, idf)
         if c.report_id != copy_of:
-            if s.published and c.published and abs(s.published - c.published) > WINDOW:
+            if s.published and c.published and abs(s.published - c.published) > _window(s, c):
                 sim = 0.0
             elif s.published is None or c.published is None:  # no time to go by: ask for more
                 sim -= UNDATED_PENALTY
