@@ -142,7 +142,8 @@ def _copy_of(conn: Connection, s: Signals, cands: dict[str, Signals]) -> tuple[s
 def assign(conn: Connection, rep: Report, vec: np.ndarray | None) -> tuple[str, list[str]]:
     """Store a report's signals and give it a story; returns (story id, stories merged into it)."""
     sig = minhash.signature(rep.text)
-    s = Signals(rep.id, rep.published, rep.language, sig, vec, features(rep), month_only=rep.published_source == "month")
+    s = Signals(rep.id, rep.published, rep.language, sig, vec, features(rep),
+                month_only=rep.published_source == "month")
     cands = _candidates(conn, s)
     copy_of, copy_sim = _copy_of(conn, s, cands)
     total = conn.execute(select(func.count()).select_from(story_signals)).scalar_one()
