@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from escwatch.records import Report
 from escwatch.store import open_store
@@ -45,6 +45,9 @@ def _text(rng: random.Random) -> str:
 def fill(store, start: int, stop: int, rng: random.Random, chunk: int = 5000) -> None:  # type: ignore[no-untyped-def]
     """Bulk-insert generated reports ``start..stop`` with their signals and one story each."""
     df: dict[str, int] = {}
+    with store.engine.connect() as conn:  # counts so far, so that a second fill adds to them
+        df = {k: n for k, n in conn.execute(select(feature_df.c.feature, feature_df.c.df))
+              if k != cluster.TOTAL}
     for a in range(start, stop, chunk):
         rows, sig_rows, bucket_rows, key_rows, story_rows = [], [], [], [], []
         for i in range(a, min(stop, a + chunk)):
@@ -74,7 +77,8 @@ def fill(store, start: int, stop: int, rng: random.Random, chunk: int = 5000) ->
             conn.execute(insert(stories), story_rows)
     with store.engine.begin() as conn:
         conn.execute(feature_df.delete())
-        conn.execute(insert(feature_df), [{"feature": k, "df": n} for k, n in df.items()])
+        conn.execute(insert(feature_df), [{"feature": k, "df": n} for k, n in df.items()]
+                     + [{"feature": cluster.TOTAL, "df": stop}])
 
 
 def probe(store, n: int, at: int, rng: random.Random) -> float:  # type: ignore[no-untyped-def]

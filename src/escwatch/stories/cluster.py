@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
 from escwatch.records import Report, utc
@@ -31,6 +31,7 @@ JOIN = 0.36
 UNDATED_PENALTY = 0.1
 MERGE = 0.55
 SKIP_TYPES = {"outlet"}
+TOTAL = "#reports"
 
 
 ANCHOR_TYPES = {"system", "treaty", "site", "exercise", "unit", "event"}  # what a happening is about
@@ -146,7 +147,7 @@ def assign(conn: Connection, rep: Report, vec: np.ndarray | None) -> tuple[str, 
                 month_only=rep.published_source == "month")
     cands = _candidates(conn, s)
     copy_of, copy_sim = _copy_of(conn, s, cands)
-    total = conn.execute(select(func.count()).select_from(story_signals)).scalar_one()
+    total = conn.execute(select(feature_df.c.df).where(feature_df.c.feature == TOTAL)).scalar() or 0
     idf = _idf(conn, set(s.keys).union(*(c.keys for c in cands.values())), total)
     scores: dict[str, float] = {}
     for c in cands.values():
@@ -188,7 +189,7 @@ def assign(conn: Connection, rep: Report, vec: np.ndarray | None) -> tuple[str, 
     if s.keys:
         conn.execute(feature_index.insert(), [{"feature": k, "report_id": rep.id, "published": rep.published}
                                               for k in s.keys])
-        _bump_df(conn, s.keys)
+    _bump_df(conn, [*s.keys, TOTAL])  # TOTAL counts reports: a COUNT(*) would grow with the store
     conn.execute(update(reports).where(reports.c.id == rep.id).values(story=story))
     return story, merged
 
