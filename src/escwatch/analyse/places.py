@@ -21,7 +21,8 @@ def run(report: Report, ctx: Context) -> Report:
         ent = ents.get(region_id)
         if not ent:
             continue
-        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", report.text, re.IGNORECASE):
+        flags = 0 if any(c.isupper() for c in phrase) else re.IGNORECASE  # "het Westen", not "naar het westen"
+        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", report.text, flags):
             places.append(PlaceRef(m.group(), m.start(), m.end(), ent.id, ent.name, ent.lat, ent.lon, ent.country,
                                    ent.code, "region"))
             covered.append((m.start(), m.end()))

@@ -53,7 +53,7 @@ def run(report: Report, ctx: Context) -> Report:
             for mk in rx.finditer(sent):
                 a = s + mk.end()
                 near = [m for m in cands if 0 <= m.start - a <= WINDOW and (
-                    m.type == "outlet" or len(WORD.findall(text[a:m.start])) <= 3)]  # "volgens de analist X"
+                    m.type == "outlet" or len(WORD.findall(text[a:m.start])) <= 5)]  # "volgens de Poolse analist X"
                 if near:
                     found.append(_cite(near[0], "according_to"))
                 elif phrase := _named_phrase(text, a, e):  # "according to the Enerhodar administration"
