@@ -28,7 +28,8 @@ WINDOW = timedelta(days=7)
 MONTH = timedelta(days=31)
 PER_KEY = 60  # candidate rows read per blocking key: keeps the cost flat as the store grows
 JOIN = 0.36
-UNDATED_PENALTY = 0.1
+UNDATED_PENALTY = 0.05
+SECOND = 0.0  # weight of the second-best link
 MERGE = 0.55
 SKIP_TYPES = {"outlet"}
 TOTAL = "#reports"
@@ -93,6 +94,13 @@ def similarity(a: Signals, b: Signals, idf: dict[str, float]) -> float:
     return alpha * float(np.dot(a.vec, b.vec)) + (1 - alpha) * wj
 
 
+def _link(sims: list[float]) -> float:
+    """A story's score for a report: its best link, tempered by the second best when there is one
+    (one accidental strong link to a big story should not be enough to join it)."""
+    top = sorted(sims, reverse=True)[:2]
+    return top[0] if len(top) == 1 else (1 - SECOND) * top[0] + SECOND * top[1]
+
+
 def _resolve(conn: Connection, story: str | None) -> str | None:
     seen = set()
     while story and story not in seen:
@@ -149,7 +157,7 @@ def assign(conn: Connection, rep: Report, vec: np.ndarray | None) -> tuple[str, 
     copy_of, copy_sim = _copy_of(conn, s, cands)
     total = conn.execute(select(feature_df.c.df).where(feature_df.c.feature == TOTAL)).scalar() or 0
     idf = _idf(conn, set(s.keys).union(*(c.keys for c in cands.values())), total)
-    scores: dict[str, float] = {}
+    links: dict[str, list[float]] = {}
     for c in cands.values():
         st = _resolve(conn, c.story)
         if st is None:
@@ -160,7 +168,8 @@ def assign(conn: Connection, rep: Report, vec: np.ndarray | None) -> tuple[str, 
                 sim = 0.0
             elif s.published is None or c.published is None:  # no time to go by: ask for more
                 sim -= UNDATED_PENALTY
-        scores[st] = max(scores.get(st, 0.0), sim)
+        links.setdefault(st, []).append(sim)
+    scores = {st: _link(sims) for st, sims in links.items()}
     if copy_of and (root_story := _resolve(conn, conn.execute(
             select(reports.c.story).where(reports.c.id == copy_of)).scalar())):
         scores[root_story] = 1.0
