@@ -16,7 +16,8 @@ _SENT_END = re.compile(
 ABBREV = re.compile(
     r"(?:\b(?:[A-ZА-Я]|Mr|Mrs|Ms|Dr|Prof|St|Gen|Lt|Col|Sgt|Capt|Adm|Maj|vs|etc|ca|bzw|z\.B|u\.a|d\.h|dr|mr|mgr|prof"
     r"|ul|tzw|np|ok|wg|tj|im|ген|г|гг|им|т\.е|т\.д|т\.п|др|проф|млн|млрд|тыс|ст|св|Jr|Sr|No|nr|Nr|vol|red|ds|drs|mevr|dhr"
-    r"|blz|jl|resp|evt|ong|incl|excl|bijv|o\.a|m\.n|n\.a\.v|c\.q|Mme|Mlle|MM|M)\.)$"
+    r"|blz|jl|resp|evt|ong|incl|excl|bijv|o\.a|m\.n|n\.a\.v|c\.q|Mme|Mlle|MM|M"
+    r"|Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|janv|févr|sept|oct|nov|déc|okt|dez|dec|febr)\.)$"
 )
 _CYR = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґ]")
 _ENDINGS = sorted(

@@ -26,7 +26,7 @@ def render_brief(reports: list[Report], pack: Pack) -> str:
         lines.append(f"### {label} (`{ind_id}`): {len(hits)} reports")
         for r, ev in hits[:3]:
             when = r.published.date().isoformat() if r.published else "undated"
-            lines.append(f"- {when}, {r.outlet or r.source} ({r.language}): “{' '.join(ev.split())[:220]}”")
+            lines.append(f"- {when}, {r.outlet or Path(r.source).name} ({r.language}): “{' '.join(ev.split())[:220]}”")
         lines.append("")
     stories: dict[str, list[Report]] = defaultdict(list)
     for r in reports:
