@@ -41,10 +41,8 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         scores, recs = evaluate(Path(tmp))
-    metrics = list(scores["all"])
-    print(f"{'':6}" + "".join(f"{m[:14]:>15}" for m in metrics))
     for lang, row in scores.items():
-        print(f"{lang:6}" + "".join(f"{row.get(m, float('nan')):>15.3f}" for m in metrics))
+        print(f"{lang:4} " + "  ".join(f"{m}={v:.3f}" for m, v in row.items()))
     if args.raise_:
         old = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
         new = {lang: {m: max(math.floor(v * 1000) / 1000, old.get(lang, {}).get(m, 0.0)) for m, v in row.items()}
