@@ -28,10 +28,9 @@ WINDOW = timedelta(days=7)
 MONTH = timedelta(days=31)
 PER_KEY = 60  # candidate rows read per blocking key: keeps the cost flat as the store grows
 JOIN = 0.36
-UNDATED_PENALTY = 0.05
-SECOND = 0.0  # weight of the second-best link
+SECOND = 0.25  # weight of the second-best link to a story
 MERGE = 0.55
-SKIP_TYPES = {"outlet"}
+SKIP_TYPES = {"outlet"}  # outlets say who reported, not what happened
 TOTAL = "#reports"
 
 
@@ -44,12 +43,12 @@ def features(r: Report) -> list[str]:
     systems, sites and exercises), indicators, sub-country places."""
     keys = set()
     for m in r.mentions:
-        if m.type in SKIP_TYPES or m.entity_id.startswith("country:"):
+        if m.type in SKIP_TYPES or m.type == "place":  # places count once, below, and countries not at all
             continue
         prefix = "a" if m.type in ANCHOR_TYPES else "e"
         keys.add(f"{prefix}:{m.entity_id.lower()}"[:120])
     keys.update(f"i:{h.id}" for h in r.indicators)
-    keys.update(f"p:{p.place_id}" for p in r.places if p.precision != "country")
+    keys.update(f"p:{p.place_id}" for p in r.places if p.precision not in ("country", "region"))
     return sorted(keys)
 
 
@@ -163,11 +162,8 @@ def assign(conn: Connection, rep: Report, vec: np.ndarray | None) -> tuple[str, 
         if st is None:
             continue
         sim = 1.0 if c.report_id == copy_of else similarity(s, c, idf)
-        if c.report_id != copy_of:
-            if s.published and c.published and abs(s.published - c.published) > _window(s, c):
-                sim = 0.0
-            elif s.published is None or c.published is None:  # no time to go by: ask for more
-                sim -= UNDATED_PENALTY
+        if c.report_id != copy_of and s.published and c.published and abs(s.published - c.published) > _window(s, c):
+            sim = 0.0
         links.setdefault(st, []).append(sim)
     scores = {st: _link(sims) for st, sims in links.items()}
     if copy_of and (root_story := _resolve(conn, conn.execute(
