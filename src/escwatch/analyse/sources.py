@@ -54,8 +54,9 @@ def run(report: Report, ctx: Context) -> Report:
                 a = s + mk.end()
                 near = [m for m in cands if 0 <= m.start - a <= WINDOW and (
                     m.type == "outlet" or len(WORD.findall(text[a:m.start])) <= 5)]  # "volgens de Poolse analist X"
-                if near:
-                    found.append(_cite(near[0], "according_to"))
+                if near:  # ", said X" introduces a speaker, "according to X" a source
+                    via = "said" if any(res.is_speech_verb(w) for w in WORD.findall(mk.group())) else "according_to"
+                    found.append(_cite(near[0], via))
                 elif phrase := _named_phrase(text, a, e):  # "according to the Enerhodar administration"
                     found.append(phrase)
         if after:
@@ -88,6 +89,8 @@ def run(report: Report, ctx: Context) -> Report:
 DETERMINERS = {"the", "de", "het", "die", "der", "das", "den", "la", "le", "les", "l", "een", "a", "an"}
 
 
+DEMONYM = re.compile(r"(?:se|sche|ische|ian|ese|ish|ais|aise|ien|ienne|ski|ska|skie|ckie|ский|ская|ские|ський|ська|ські)$",
+                     re.IGNORECASE)
 INSTITUTIONAL = {"administration", "authorities", "government", "ministry", "office", "council", "command",
                  "service", "spokesman", "spokeswoman", "spokesperson", "press", "agency", "officials", "military"}
 
@@ -106,6 +109,8 @@ def _named_phrase(text: str, a: int, end: int) -> CitedSource | None:
             k += 1
             break
         k += 1
+    if k == 1 and DEMONYM.search(words[0][0]):  # "volgens Italiaanse media": an adjective, not a name
+        return None
     start, stop = a + words[0][1], a + words[k - 1][2]
     name = text[start:stop]
     return CitedSource(name, name, start, stop, None, "according_to")
