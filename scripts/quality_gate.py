@@ -17,21 +17,35 @@ import tempfile
 from pathlib import Path
 
 from escwatch.analyse.context import make_context
-from escwatch.evaluation import run_corpus, score, snapshot, summary
+from escwatch.evaluation import origins_table, run_corpus, score, snapshot, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 BASELINE = ROOT / "tests" / "quality_baseline.json"
 GOLDEN = CORPUS / "expected.jsonl"
 SCORER = ROOT / "tests" / "eval" / "score.py"
+LAST_WORKDIR = Path(tempfile.gettempdir())  # the folder of the last evaluate() run (tests read its store)
 
 
 def evaluate(workdir: Path) -> tuple[dict, list[dict]]:  # type: ignore[type-arg]
+    global LAST_WORKDIR
+    LAST_WORKDIR = workdir
     recs = run_corpus(sorted(CORPUS.glob("reports_*.jsonl")), workdir / "corpus.db", make_context())
     gold = workdir / "gold.jsonl"
     gold.write_text("".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("gold_*.jsonl"))),
                     encoding="utf-8")
     return summary(score(gold, recs, workdir, SCORER)), recs
+
+
+def origins(workdir: Path, recs: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+    """Escwatch's origins per labelled story against the corpus writers' expected origins."""
+    gold_story = {json.loads(x)["url"]: json.loads(x)["story"]
+                  for p in sorted(CORPUS.glob("gold_*.jsonl")) for x in p.read_text(encoding="utf-8").splitlines()}
+    expected: dict[str, set[str]] = {}
+    for p in sorted(CORPUS.glob("origins_*.json")):
+        for label, names in json.loads(p.read_text(encoding="utf-8")).items():
+            expected.setdefault(label, set()).update(names)
+    return origins_table(workdir / "corpus.db", recs, gold_story, expected)
 
 
 def main() -> int:
@@ -41,6 +55,10 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         scores, recs = evaluate(Path(tmp))
+        for row in origins(Path(tmp), recs):
+            print(f"{row['story']:<22} reports={row['reports']:<3} story size={row['escwatch_story_size']:<3} "
+                  f"independent origins={row['independent_origins']:<2} expected named="
+                  f"{row['expected_named']}/{row['expected_origins']}  {', '.join(row['origins'])[:90]}")
     for lang, row in scores.items():
         print(f"{lang:4} " + "  ".join(f"{m}={v:.3f}" for m, v in row.items()))
     if args.raise_:

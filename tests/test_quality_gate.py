@@ -50,3 +50,14 @@ def test_baseline_covers_every_language() -> None:
 @pytest.mark.skipif(not SHARED_SCORER.exists(), reason="shared/eval is not beside this checkout")
 def test_vendored_scorer_is_the_teams() -> None:
     assert (ROOT / "tests" / "eval" / "score.py").read_bytes() == SHARED_SCORER.read_bytes()
+
+
+def test_the_echo_is_not_counted_as_corroboration(evaluated, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """The train story is told by many outlets in 7 languages, nearly all echoing The Times and one
+    Telegram video: escwatch must count a handful of independent origins, not one per report."""
+    _, recs = evaluated
+    rows = {r["story"]: r for r in quality_gate.origins(quality_gate.LAST_WORKDIR, recs)}
+    train = rows["train-12gumo"]
+    assert train["escwatch_story_size"] >= 10
+    assert train["independent_origins"] <= train["escwatch_story_size"] // 2
+    assert train["expected_named"] >= 2  # Telegram and The Times are among what escwatch names

@@ -69,3 +69,28 @@ def snapshot(rec: dict[str, Any]) -> dict[str, Any]:
         "claims": sorted({f"{c['modality']}: {c['text'][:40]}" for c in rec["claims"] if c["modality"] != "asserted"}),
         "indicators": sorted({i["id"] for i in rec["indicators"]}),
     }
+
+
+def origins_table(db: Path, records_: list[dict[str, Any]], gold_story: dict[str, str],
+                  expected: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """Per labelled story: its size, the story escwatch put most of it in, the independent origins
+    escwatch counts and how many of the expected origins it names (among origins or cited sources)."""
+    from collections import Counter
+
+    from escwatch.stories import list_stories
+
+    stories = {s["id"]: s for s in list_stories(open_store(f"sqlite:///{db}"), limit=10**6)}
+    rows = []
+    for label, want in sorted(expected.items()):
+        members = [r for r in records_ if gold_story.get(r["url"]) == label]
+        if not members:
+            continue
+        sid, _ = Counter(r["story"] for r in members).most_common(1)[0]
+        story = stories.get(sid, {"origins": [], "independent_origins": 0, "size": 0})
+        named = {o["label"].casefold() for o in story["origins"]}
+        named |= {c.casefold() for r in records_ if r["story"] == sid for c in r["cited_sources"]}
+        found = [w for w in want if any(w.casefold() in n or n in w.casefold() for n in named)]
+        rows.append({"story": label, "reports": len(members), "escwatch_story_size": story["size"],
+                     "independent_origins": story["independent_origins"], "expected_origins": len(want),
+                     "expected_named": len(found), "origins": [o["label"] for o in story["origins"]]})
+    return rows

@@ -89,8 +89,8 @@ def run(report: Report, ctx: Context) -> Report:
 DETERMINERS = {"the", "de", "het", "die", "der", "das", "den", "la", "le", "les", "l", "een", "a", "an"}
 
 
-DEMONYM = re.compile(r"(?:se|sche|ische|ian|ese|ish|ais|aise|ien|ienne|ski|ska|skie|ckie|ский|ская|ские|ський|ська|ські)$",
-                     re.IGNORECASE)
+DEMONYM = re.compile(r"(?:se|sche|ische|ian|ese|ish|ais|aise|ien|ienne|ski|ska|skie|ckie"
+                     r"|ский|ская|ские|ський|ська|ські)$", re.IGNORECASE)
 INSTITUTIONAL = {"administration", "authorities", "government", "ministry", "office", "council", "command",
                  "service", "spokesman", "spokeswoman", "spokesperson", "press", "agency", "officials", "military"}
 

@@ -2,7 +2,9 @@
 
 Edges: report -> cited source (``cites``), report -> the original it copies (``copy_of``), report ->
 channel it forwards (``forwarded_from``), cited outlet -> the story's own report from that outlet
-(``published``: "according to The Times" leads to The Times's report, which has its own sources).
+(``published``: "according to The Times" leads to The Times's report, which has its own sources),
+and for a report that names no source, report -> the speakers it quotes directly (``quotes``: ten
+outlets quoting one speech rest on one speaker).
 The origins are the nodes the attribution chains end in: sources with no further attribution, and
 reports that cite nothing. Copies, re-writes citing the same source and outlets of one owner add no
 independence: origins are counted by owner.
@@ -70,6 +72,7 @@ def build(members: list[Report], copies: dict[str, str | None], pack: Pack) -> G
         rid = f"report:{r.id}"
         if copies.get(r.id):
             g.edges.append((rid, f"report:{copies[r.id]}", "copy_of", r.id))
+        cited = False
         for c in r.cited_sources:
             if c.via == "said":  # a speaker quoted in the report is not what the report rests on
                 continue
@@ -78,6 +81,13 @@ def build(members: list[Report], copies: dict[str, str | None], pack: Pack) -> G
                 continue  # an outlet naming itself is not a citation
             g.node(nid, **attrs)
             g.edges.append((rid, nid, "cites", r.id))
+            cited = True
+        if not cited and not copies.get(r.id):
+            # a report that names no source rests on the public statements it quotes (a speech, a
+            # briefing): those speakers are its origins, not the outlet that was in the room
+            for speaker in dict.fromkeys(q.speaker for q in r.quotes if q.kind == "direct" and q.speaker):
+                nid = g.node(f"source:{speaker.casefold()}", label=speaker, kind="speaker", owner=speaker)
+                g.edges.append((rid, nid, "quotes", r.id))
     for nid, reps in by_outlet.items():  # a cited outlet leads to its own report in the story
         if nid in g.nodes:
             for r in reps:
