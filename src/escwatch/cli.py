@@ -164,7 +164,7 @@ def show_story(story_id: Annotated[str, typer.Argument(help="story id (from `esc
               + "; ".join(f"{o['label']} ({o['owner']})" for o in row["origins"]))
     out.print()
     for line in provenance.tree_lines(g, mem):
-        out.print(line)
+        out.print(line, markup=False)
 
 
 @app.command()

@@ -124,12 +124,15 @@ def tree_lines(g: Graph, members: list[Report]) -> list[str]:
     """The attribution tree as terminal lines: each report, then what it rests on, indented."""
     adj = g.out()
     lines: list[str] = []
+    shown: set[str] = set()  # nodes whose own sources were already drawn
 
     def walk(n: str, depth: int, seen: set[str]) -> None:
         for d, kind in adj.get(n, []):
             label = g.nodes.get(d, {}).get("label", d)
-            lines.append(f"{'   ' * depth}└─ {kind} → {label}")
-            if d not in seen and depth < 6:
+            again = d in shown and adj.get(d)
+            lines.append(f"{'   ' * depth}└─ {kind} → {label}" + ("  (sources above)" if again else ""))
+            if not again and d not in seen and depth < 6:
+                shown.add(d)
                 walk(d, depth + 1, seen | {d})
 
     for r in members:
