@@ -89,14 +89,13 @@ def run(report: Report, ctx: Context) -> Report:
     base = report.published or datetime(2000, 1, 1, tzinfo=UTC)
     out: list[DateRef] = []
     taken: list[tuple[int, int]] = []
-    for phrase, spec in res.ranges.items():
-        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", text, re.IGNORECASE):
-            if report.published:
-                a, b = _shift(base.date(), spec)
-                out.append(DateRef(m.group(), m.start(), m.end(), "range", a.isoformat(), b.isoformat()))
-            else:
-                out.append(DateRef(m.group(), m.start(), m.end(), "range", None))
-            taken.append((m.start(), m.end()))
+    for m, spec in res.find_ranges(text):
+        if report.published:
+            a, b = _shift(base.date(), spec)
+            out.append(DateRef(m.group(), m.start(), m.end(), "range", a.isoformat(), b.isoformat()))
+        else:
+            out.append(DateRef(m.group(), m.start(), m.end(), "range", None))
+        taken.append((m.start(), m.end()))
     rec = res.rx("recurring")
     sents = sentences(text)
     starts = [s for s, _ in sents]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from escwatch.analyse.context import Context
@@ -17,12 +16,9 @@ def run(report: Report, ctx: Context) -> Report:
     places: list[PlaceRef] = []
     covered: list[tuple[int, int]] = []
     res = ctx.lang(report.language)
-    for phrase, region_id in res.regions.items():
+    for m, region_id in res.find_regions(report.text):  # "het Westen" is a region, "naar het westen" is not
         ent = ents.get(region_id)
-        if not ent:
-            continue
-        flags = 0 if any(c.isupper() for c in phrase) else re.IGNORECASE  # "het Westen", not "naar het westen"
-        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", report.text, flags):
+        if ent:
             places.append(PlaceRef(m.group(), m.start(), m.end(), ent.id, ent.name, ent.lat, ent.lon, ent.country,
                                    ent.code, "region"))
             covered.append((m.start(), m.end()))

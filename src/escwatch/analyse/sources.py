@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from escwatch.analyse.context import Context
-from escwatch.analyse.text import sentences
+from escwatch.analyse.text import by_sentence, sentences
 from escwatch.lang import LangRes, union
 from escwatch.records import CitedSource, Mention, Report
 
@@ -46,9 +46,10 @@ def run(report: Report, ctx: Context) -> Report:
     found = _from_line(report, mentions)
     markers = [rx for rx in (res.rx("source_markers"), res.rx("according_to")) if rx]
     after = res.rx("according_to_after")
-    for s, e in sentences(text):
+    sents = sentences(text)
+    for (s, e), here in zip(sents, by_sentence(mentions, sents), strict=True):
         sent = text[s:e]
-        cands = [m for m in mentions if s <= m.start < e and m.type in SOURCE_TYPES]
+        cands = [m for m in here if m.type in SOURCE_TYPES]
         for rx in markers:
             for mk in rx.finditer(sent):
                 a = s + mk.end()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
+T = TypeVar("T")
 TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 WORD = re.compile(r"\w")
 # A sentence ends at . ! ? … (optionally followed by a closing quote/bracket) before whitespace and
@@ -86,3 +90,14 @@ def stem(word: str) -> str:
 
 def is_capitalised(word: str) -> bool:
     return word[:1].isupper()
+
+
+def by_sentence(items: Sequence[T], sents: Sequence[tuple[int, int]]) -> list[list[T]]:
+    """Items (with a ``start``) grouped by the sentence they start in; one pass, not one per sentence."""
+    starts = [a for a, _ in sents]
+    out: list[list[T]] = [[] for _ in sents]
+    for it in items:
+        k = bisect_right(starts, it.start) - 1  # type: ignore[attr-defined]
+        if k >= 0 and it.start < sents[k][1]:  # type: ignore[attr-defined]
+            out[k].append(it)
+    return out

@@ -20,6 +20,14 @@ def _compile(patterns: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]
     return re.compile("|".join(f"(?:{p})" for p in good), flags) if good else None
 
 
+def _phrases(phrases: list[str], flags: int) -> re.Pattern[str] | None:
+    """One regex for whole-word occurrences of any phrase, longest first."""
+    if not phrases:
+        return None
+    alt = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alt})(?!\w)", flags)
+
+
 @dataclass(frozen=True)  # not slots: speech_prefixes is cached on the instance
 class LangRes:
     code: str
@@ -41,6 +49,40 @@ class LangRes:
         if low in self.speech_verbs:
             return True
         return len(low) >= 7 and any(low[:k] in self.speech_prefixes for k in range(6, min(len(low), 10)))
+
+    def find_regions(self, text: str) -> list[tuple[re.Match[str], str]]:
+        """(match, region id) for every vague-region phrase; phrases with a capital match case-sensitively."""
+        out = []
+        for rx in self._region_rxs:
+            for m in rx.finditer(text):
+                rid = self.regions.get(m.group()) or self._regions_lower.get(m.group().lower())
+                if rid:
+                    out.append((m, rid))
+        return out
+
+    def find_ranges(self, text: str) -> list[tuple[re.Match[str], dict[str, int]]]:
+        """(match, shift spec) for every relative-range phrase ("de afgelopen dagen")."""
+        if self._ranges_rx is None:
+            return []
+        return [(m, self._ranges_lower[m.group().lower()]) for m in self._ranges_rx.finditer(text)]
+
+    @cached_property
+    def _regions_lower(self) -> dict[str, str]:
+        return {k.lower(): v for k, v in self.regions.items() if not any(c.isupper() for c in k)}
+
+    @cached_property
+    def _region_rxs(self) -> tuple[re.Pattern[str], ...]:
+        exact = [k for k in self.regions if any(c.isupper() for c in k)]
+        loose = [k for k in self.regions if not any(c.isupper() for c in k)]
+        return tuple(rx for rx in (_phrases(exact, 0), _phrases(loose, re.IGNORECASE)) if rx)
+
+    @cached_property
+    def _ranges_lower(self) -> dict[str, dict[str, int]]:
+        return {k.lower(): v for k, v in self.ranges.items()}
+
+    @cached_property
+    def _ranges_rx(self) -> re.Pattern[str] | None:
+        return _phrases(list(self.ranges), re.IGNORECASE)
 
     @cached_property
     def speech_prefixes(self) -> frozenset[str]:
