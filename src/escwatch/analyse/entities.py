@@ -226,6 +226,4 @@ def run(report: Report, ctx: Context) -> Report:
     for m in fresh:
         taken.update(i for i, t in enumerate(toks) if m.start <= t.start < m.end)
     later = resolve_surnames(text, toks, taken, fresh)
-    # a new name seen only once at a sentence start with no cue is too weak to keep
-    allm = sorted(mentions + fresh + later, key=lambda x: x.start)
-    return replace(report, mentions=tuple(allm))
+    return replace(report, mentions=tuple(sorted(mentions + fresh + later, key=lambda x: x.start)))

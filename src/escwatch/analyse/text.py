@@ -88,10 +88,6 @@ def stem(word: str) -> str:
     return w
 
 
-def is_capitalised(word: str) -> bool:
-    return word[:1].isupper()
-
-
 def by_sentence(items: Sequence[T], sents: Sequence[tuple[int, int]]) -> list[list[T]]:
     """Items (with a ``start``) grouped by the sentence they start in; one pass, not one per sentence."""
     starts = [a for a, _ in sents]

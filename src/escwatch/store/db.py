@@ -105,10 +105,6 @@ class Store:
                                                 message=err.message, created_at=datetime.now(UTC)))
             return True
 
-    def set_story(self, report_id: str, story: str | None) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(reports.update().where(reports.c.id == report_id).values(story=story))
-
     # -- reads ----------------------------------------------------------------------------
     def resolve_id(self, prefix: str) -> str:
         with self.engine.connect() as conn:

@@ -14,7 +14,6 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import numpy as np
 from sqlalchemy import and_, or_, select, update
@@ -213,8 +212,3 @@ def pending(conn: Connection) -> list[str]:
     q = select(reports.c.id).outerjoin(story_signals, story_signals.c.report_id == reports.c.id).where(
         story_signals.c.report_id.is_(None)).order_by(reports.c.published.is_(None), reports.c.published, reports.c.id)
     return list(conn.execute(q).scalars())
-
-
-def story_row(conn: Connection, story_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(stories).where(stories.c.id == story_id)).mappings().first()
-    return dict(row) if row else None
