@@ -51,14 +51,13 @@ def run(report: Report, ctx: Context) -> Report:
         sent = text[s:e]
         modality, cue = "asserted", None
         said = _said_that(sent, res)
+        cues = res.scan(ORDER, text, s, e)
         for mod in ORDER:
-            rx = res.rx(mod)
-            m = rx.search(sent) if rx else None
+            m = next(iter(cues.get(mod, ())), None)
             if mod == "reported" and said and not m:
                 # "X said that ..." is reported, unless the main verb itself is negated ("gelooft niet dat")
-                deny = res.rx("denied")
-                d = deny.search(sent) if deny else None
-                if d and d.start() <= sent.find(said[0]):
+                d = next(iter(cues.get("denied", ())), None)
+                if d and d.start() - s <= sent.find(said[0]):
                     modality, cue = "denied", d.group()
                 else:
                     modality, cue = mod, said[1]

@@ -82,8 +82,7 @@ def infer_published(text: str, phrases: list[re.Match[str]], lang: str | None) -
 def run(report: Report, ctx: Context) -> Report:
     res = ctx.lang(report.language)
     text = report.text
-    words = res.rx("date_words")
-    phrases = list(words.finditer(text)) if words else []
+    phrases = res.finditer("date_words", text)
     if report.published is None and (found := infer_published(text, phrases, report.language)):
         report = replace(report, published=found, published_source="text")
     base = report.published or datetime(2000, 1, 1, tzinfo=UTC)
@@ -96,7 +95,6 @@ def run(report: Report, ctx: Context) -> Report:
         else:
             out.append(DateRef(m.group(), m.start(), m.end(), "range", None))
         taken.append((m.start(), m.end()))
-    rec = res.rx("recurring")
     sents = sentences(text)
     starts = [s for s, _ in sents]
     parses = 0
@@ -105,7 +103,7 @@ def run(report: Report, ctx: Context) -> Report:
             continue
         k = bisect_right(starts, m.start()) - 1
         sent = sents[k] if k >= 0 else (0, len(text))
-        if rec and rec.search(text[sent[0]:sent[1]]):
+        if res.search("recurring", text, sent[0], sent[1]):
             month = _month_in(m.group(), report.language, base)
             out.append(DateRef(m.group(), m.start(), m.end(), "recurring", None,
                                recurrence=f"yearly:{month}" if month else "recurring"))

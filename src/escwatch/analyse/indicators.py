@@ -1,60 +1,60 @@
 """Indicators stage: the pack's nuclear-signalling indicators, each fired by a rule whose roles
-(actor, action, place, ...) all match inside one sentence, with its evidence span and confidence."""
+(actor, action, place, ...) all match inside one sentence, with its evidence span and confidence.
+
+All role patterns of a language are found in one pass over the text (``scan.Scanner``) and
+bucketed by sentence, so the cost grows with the words and matches, not with sentences x roles."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import replace
+from functools import lru_cache
 
 from escwatch.analyse.context import Context
+from escwatch.analyse.scan import Scanner
 from escwatch.analyse.text import by_sentence, sentences
-from escwatch.packs import Indicator, Role
+from escwatch.packs import Pack
 from escwatch.records import IndicatorHit, Report
 
-
-def _fill(role: Role, sent: str, lang: str | None, ids_here: dict[str, str]) -> str | None:
-    """The text that fills a role in a sentence: an entity mention of the role's ids, else a pattern match."""
-    ent = next((ids_here[i] for i in role.entities if i in ids_here), None)
-    if ent:
-        return ent
-    m = role.search(sent, lang)
-    return m.group() if m else None
+Fills = dict[tuple[str, str], dict[int, str]]  # (indicator, role) -> {sentence index: filling text}
 
 
-def _present(ind: Indicator, text: str, lang: str | None, ids: set[str]) -> dict[str, bool]:
-    """Which roles occur anywhere in the report: rules needing an absent role are never tried per sentence."""
-    return {name: bool(role.entities & ids) or role.search(text, lang) is not None for name, role in ind.roles.items()}
+@lru_cache(maxsize=32)
+def scanner(pack: Pack, lang: str | None) -> Scanner:
+    return Scanner.build(((ind.id, name), p) for ind in pack.indicators.values()
+                         for name, role in ind.roles.items() for p in role.patterns_for(lang))
+
+
+def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:
+    """Where each role is filled: the first pattern match in a sentence, overridden by an entity mention."""
+    fills: Fills = {}
+    starts = [s for s, _ in sents]
+    for label, m in sorted(scanner(pack, report.language).scan(report.text), key=lambda lm: lm[1].start()):
+        fills.setdefault(label, {}).setdefault(bisect_right(starts, m.start()) - 1, m.group())  # type: ignore[arg-type]
+    for i, ms in enumerate(by_sentence(report.mentions, sents)):
+        for ind in pack.indicators.values():
+            for name, role in ind.roles.items():
+                ent = next((m.text for m in ms if m.entity_id in role.entities), None) if role.entities else None
+                if ent:
+                    fills.setdefault((ind.id, name), {})[i] = ent
+    return fills
 
 
 def run(report: Report, ctx: Context) -> Report:
-    text, lang = report.text, report.language
-    sents = sentences(text)
-    mentions = by_sentence(report.mentions, sents)
-    all_ids = {m.entity_id for m in report.mentions}
+    sents = sentences(report.text)
+    if not sents:
+        return report
+    fills = _fills(report, ctx.pack, sents)
     hits: list[IndicatorHit] = []
     for ind in ctx.pack.indicators.values():
-        present = _present(ind, text, lang, all_ids)
-        rules = [r for r in ind.rules if all(present[x] for x in r.require)]
-        if not rules:
-            continue
-        for (s, e), here in zip(sents, mentions, strict=True):
-            sent = text[s:e]
-            ids_here = {m.entity_id: m.text for m in here}
-            matched: dict[str, str | None] = {}  # role -> matched text; None: tried, no match
-            best = None
-            for rule in rules:  # roles are tried lazily: most sentences fail the first one
-                ok = True
-                for name in rule.require:
-                    if name not in matched:
-                        matched[name] = _fill(ind.roles[name], sent, lang, ids_here)
-                    if matched[name] is None:
-                        ok = False
-                        break
-                if ok and (best is None or rule.confidence > best.confidence):
-                    best = rule
-            if best:
-                for name, role in ind.roles.items():  # record every role present, for the explanation
-                    if name not in matched:
-                        matched[name] = _fill(role, sent, lang, ids_here)
-                hits.append(IndicatorHit(ind.id, best.confidence, sent, s, e,
-                                         tuple((k, v) for k, v in matched.items() if v is not None)))
+        roles = {name: fills.get((ind.id, name), {}) for name in ind.roles}
+        best: dict[int, float] = {}
+        for rule in ind.rules:
+            cands = set.intersection(*(set(roles[r]) for r in rule.require)) if rule.require else set()
+            for i in cands:
+                best[i] = max(best.get(i, 0.0), rule.confidence)
+        for i, conf in best.items():
+            s, e = sents[i]
+            hits.append(IndicatorHit(ind.id, conf, report.text[s:e], s, e,
+                                     tuple((name, f[i]) for name, f in roles.items() if i in f)))
     return replace(report, indicators=tuple(sorted(hits, key=lambda h: (h.start, h.id))))

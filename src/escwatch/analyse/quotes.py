@@ -35,8 +35,7 @@ def _speakers(mentions: tuple[Mention, ...], start: int, end: int, people_only: 
 def _verb_at(text: str, a: int, b: int, res: LangRes) -> int | None:
     """Offset of the first verb of saying (or according-to marker) in text[a:b]."""
     hits = [a + m.start() for m in WORD.finditer(text[a:b]) if res.is_speech_verb(m.group())]
-    acc = res.rx("according_to")
-    if acc and (m := acc.search(text, a, b)):
+    if m := res.search("according_to", text, a, b):
         hits.append(m.start())
     return min(hits) if hits else None
 
@@ -123,20 +122,19 @@ def _indirect(report: Report, res: LangRes, sents: list[tuple[int, int]], direct
     """'volgens X, ...' / 'X zei dat ...' / '..., aldus X' / 'the Russian leader stressed that ...'."""
     text = report.text
     out = []
-    acc, acc_after = res.rx("according_to"), res.rx("according_to_after")
     for s, e in sents:
         if any(q.start < e and q.end > s for q in direct):
             continue
         sent = text[s:e]
         speakers = _speakers(report.mentions, s, e)
         chosen = None
-        for rx in (acc, acc_after):
-            if rx is None or not speakers:
+        for key in ("according_to", "according_to_after"):
+            if not speakers:
                 continue
-            for m in rx.finditer(sent):
-                after = [x for x in speakers if 0 <= x.start - (s + m.end()) <= 60]
-                before = [x for x in speakers if 0 <= (s + m.start()) - x.end <= 60]
-                pick = (after[:1] if rx is acc else before[-1:]) or after[:1]
+            for m in res.finditer(key, text, s, e):
+                after = [x for x in speakers if 0 <= x.start - m.end() <= 60]
+                before = [x for x in speakers if 0 <= m.start() - x.end <= 60]
+                pick = (after[:1] if key == "according_to" else before[-1:]) or after[:1]
                 if pick:
                     chosen = pick[0]
                     break

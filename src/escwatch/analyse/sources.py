@@ -20,6 +20,7 @@ DASH_DATELINE = re.compile(r"(?m)^[A-ZА-ЯЁІЇЄҐ][A-ZА-ЯЁІЇЄҐ\-. ]{2
 WORD = re.compile(r"\w+")
 SOURCE_TYPES = {"outlet", "person", "org", "unit"}
 WINDOW = 80
+MARKER_KEYS = ("source_markers", "according_to", "according_to_after")
 
 
 def _from_line(report: Report, mentions: tuple[Mention, ...]) -> list[CitedSource]:
@@ -44,15 +45,13 @@ def run(report: Report, ctx: Context) -> Report:
     text = report.text
     mentions = report.mentions
     found = _from_line(report, mentions)
-    markers = [rx for rx in (res.rx("source_markers"), res.rx("according_to")) if rx]
-    after = res.rx("according_to_after")
     sents = sentences(text)
     for (s, e), here in zip(sents, by_sentence(mentions, sents), strict=True):
-        sent = text[s:e]
         cands = [m for m in here if m.type in SOURCE_TYPES]
-        for rx in markers:
-            for mk in rx.finditer(sent):
-                a = s + mk.end()
+        marks = res.scan(MARKER_KEYS, text, s, e)
+        for key in ("source_markers", "according_to"):
+            for mk in marks.get(key, ()):
+                a = mk.end()
                 near = [m for m in cands if 0 <= m.start - a <= WINDOW and (
                     m.type == "outlet" or len(WORD.findall(text[a:m.start])) <= 5)]  # "volgens de Poolse analist X"
                 if near:  # ", said X" introduces a speaker, "according to X" a source
@@ -60,12 +59,11 @@ def run(report: Report, ctx: Context) -> Report:
                     found.append(_cite(near[0], via))
                 elif phrase := _named_phrase(text, a, e):  # "according to the Enerhodar administration"
                     found.append(phrase)
-        if after:
-            for mk in after.finditer(sent):
-                b = s + mk.start()
-                near = [m for m in cands if 0 <= b - m.end <= WINDOW]
-                if near:
-                    found.append(_cite(near[-1], "said"))
+        for mk in marks.get("according_to_after", ()):
+            b = mk.start()
+            near = [m for m in cands if 0 <= b - m.end <= WINDOW]
+            if near:
+                found.append(_cite(near[-1], "said"))
         for m in cands:
             # an outlet is named to say it reported, broadcast or was told something; an organisation
             # next to a verb of saying ("teilte das Ifo-Institut mit") is a source too

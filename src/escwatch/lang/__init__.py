@@ -8,16 +8,14 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from escwatch.analyse.scan import Scanner
+from escwatch.errors import PackSchemaError
+
 HERE = Path(__file__).parent
 SUPPORTED = ("nl", "en", "de", "fr", "pl", "ru", "uk")
+LINE_KEYS = {"teasers", "paywall"}  # matched line by line (^ and $ at line ends)
 PATTERN_KEYS = ("according_to", "according_to_after", "reported", "hedged", "speculative", "denied",
                 "source_markers", "teasers", "paywall", "date_words", "recurring")
-
-
-def _compile(patterns: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
-    """One alternation of many patterns (None when there are none)."""
-    good = [p for p in patterns if p]
-    return re.compile("|".join(f"(?:{p})" for p in good), flags) if good else None
 
 
 def _phrases(phrases: list[str], flags: int) -> re.Pattern[str] | None:
@@ -38,10 +36,29 @@ class LangRes:
     first_names: frozenset[str] = frozenset()  # Cyrillic first names, as stems (Дмитрия -> Дмитр)
     regions: dict[str, str] = field(default_factory=dict)
     ranges: dict[str, dict[str, int]] = field(default_factory=dict)
-    patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict)
+    patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def rx(self, key: str) -> re.Pattern[str] | None:
-        return self.patterns.get(key)
+    def scanner(self, keys: tuple[str, ...]) -> Scanner:
+        """The patterns under ``keys`` as one scanner, labelled by key."""
+        if keys not in self._scanners:
+            flags = re.IGNORECASE | (re.MULTILINE if set(keys) & LINE_KEYS else 0)
+            self._scanners[keys] = Scanner.build(((k, p) for k in keys for p in self.patterns.get(k, ())), flags)
+        return self._scanners[keys]
+
+    def scan(self, keys: tuple[str, ...], text: str, start: int = 0,
+             end: int | None = None) -> dict[str, list[re.Match[str]]]:
+        """Per key, its non-overlapping matches in text[start:end] in one pass."""
+        return self.scanner(keys).by_label(text, start, end)  # type: ignore[return-value]
+
+    def finditer(self, key: str, text: str, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
+        return self.scan((key,), text, start, end).get(key, [])
+
+    def search(self, key: str, text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+        return next(iter(self.finditer(key, text, start, end)), None)
+
+    @cached_property
+    def _scanners(self) -> dict[tuple[str, ...], Scanner]:
+        return {}
 
     def is_speech_verb(self, word: str) -> bool:
         """A verb of saying, also in a form the list lacks (podkreślał ~ podkreślił, заявляла ~ заявил)."""
@@ -97,9 +114,15 @@ def load_lang(code: str) -> LangRes:
 
     path = HERE / f"{code}.yaml"
     data: dict[str, Any] = (read_yaml(path) or {}) if path.exists() else {}
-    teaser_flags = re.IGNORECASE | re.MULTILINE
-    pats = {k: _compile(list(data.get(k) or []), teaser_flags if k in ("teasers", "paywall") else re.IGNORECASE)
-            for k in PATTERN_KEYS}
+    pats = {}
+    for k in PATTERN_KEYS:
+        good = tuple(p for p in data.get(k) or () if p)
+        for p in good:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise PackSchemaError(f"{path}: {k}: bad regex {p!r}: {exc}") from exc
+        pats[k] = good
     return LangRes(
         code=code,
         stopwords=frozenset(w.lower() for w in data.get("stopwords") or ()),

@@ -42,15 +42,15 @@ class Entity:
 
 @dataclass(frozen=True)
 class Role:
-    """Who or what fills a role: one compiled alternation of the patterns per language, or entity ids."""
+    """Who or what fills a role: regex patterns per language (matched case-insensitively), or entity ids."""
 
     name: str
-    patterns: Mapping[str, re.Pattern[str]]  # language -> alternation; "*" -> all languages together
+    patterns: Mapping[str, tuple[str, ...]]  # language -> patterns; "*" -> all languages together
     entities: frozenset[str]
 
-    def search(self, sentence: str, lang: str | None) -> re.Match[str] | None:
-        rx = self.patterns.get(lang or "*") or self.patterns.get("*")
-        return rx.search(sentence) if rx else None
+    def patterns_for(self, lang: str | None) -> tuple[str, ...]:
+        """The patterns tried on a report in ``lang``: its own language's, else every language's."""
+        return self.patterns.get(lang or "*") or self.patterns.get("*", ())
 
 
 @dataclass(frozen=True)
@@ -142,9 +142,8 @@ def _indicator(item: Any, where: str) -> Indicator:
                     raise PackSchemaError(f"{where}: {item['id']}.{rname} ({lang}): bad regex {p!r}: {exc}") from exc
                 by_lang.setdefault(str(lang), []).append(p)
         by_lang["*"] = [p for plist in by_lang.values() for p in plist]
-        compiled = {lang: re.compile("|".join(f"(?:{p})" for p in plist), re.IGNORECASE)
-                    for lang, plist in by_lang.items() if plist}
-        roles[rname] = Role(rname, compiled, frozenset(rdef.get("entities") or ()))
+        patterns = {lang: tuple(plist) for lang, plist in by_lang.items() if plist}
+        roles[rname] = Role(rname, patterns, frozenset(rdef.get("entities") or ()))
     rules = []
     for r in item.get("rules") or [{"require": list(roles)}]:
         missing = set(r.get("require", ())) - roles.keys()

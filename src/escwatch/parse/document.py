@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,17 +20,30 @@ URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])(?:[/-](0?[1-9]|[12
 MD_MARKUP = re.compile(r"^\s{0,3}#{1,6}\s+|^\s*[*-]\s+|\*\*|__", re.MULTILINE)
 
 
+@lru_cache(maxsize=1)
+def _line_rxs() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Teaser and paywall patterns of every supported language, each as one multi-line regex."""
+    def alt(key: str) -> re.Pattern[str]:
+        pats = [p for r in all_langs() for p in r.patterns.get(key, ())] or ["(?!)"]
+        return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE | re.MULTILINE)
+    return alt("teasers"), alt("paywall")
+
+
 def _drop_lines(text: str) -> str:
     """Remove teaser ("LEES OOK", "Read more") and paywall lines in any supported language."""
-    kept = []
-    for line in text.split("\n"):
-        if line.strip() and any((rx := r.rx("teasers")) and rx.search(line) for r in all_langs()):
-            continue
-        for r in all_langs():
-            pw = r.rx("paywall")
-            if pw and pw.search(line):
-                line = pw.sub("", line).rstrip()
-        kept.append(line)
+    teasers, paywall = _line_rxs()
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def touched(rx: re.Pattern[str]) -> set[int]:  # lines a match of rx starts or ends on (one pass)
+        return {bisect_right(starts, p) - 1 for m in rx.finditer(text) for p in (m.start(), max(m.start(), m.end() - 1))}
+
+    drop = {i for i in touched(teasers) if lines[i].strip() and teasers.search(lines[i])}
+    for i in touched(paywall) - drop:
+        lines[i] = paywall.sub("", lines[i]).rstrip()
+    kept = [line for i, line in enumerate(lines) if i not in drop]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
 
 
