@@ -30,7 +30,7 @@ def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:
     fills: Fills = {}
     starts = [s for s, _ in sents]
     for label, m in sorted(scanner(pack, report.language).scan(report.text), key=lambda lm: lm[1].start()):
-        fills.setdefault(label, {}).setdefault(bisect_right(starts, m.start()) - 1, m.group())  # type: ignore[arg-type]
+        fills.setdefault(label, {}).setdefault(bisect_right(starts, m.start()) - 1, m.group())
     for i, ms in enumerate(by_sentence(report.mentions, sents)):
         for ind in pack.indicators.values():
             for name, role in ind.roles.items():

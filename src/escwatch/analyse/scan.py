@@ -10,24 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-
-try:  # Python >= 3.11
-    from re import _constants as sre_c  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_constants as sre_c  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+from re import _constants as sre_c  # type: ignore[attr-defined]  # Python >= 3.11: read literal prefixes
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 KEY = 3  # literal prefix length used as index key (shorter prefixes are indexed as they are)
 MAX_KEYS = 64  # a pattern expanding to more prefixes than this is scanned instead
 
 
-def _heads(op: object, av: object) -> set[str] | None:
+def _heads(op: object, av: Any) -> set[str] | None:
     if op is sre_c.LITERAL:
-        return {chr(av).lower()}  # type: ignore[arg-type]
+        return {chr(av).lower()}
     if op is sre_c.IN:
         out = set()
-        for o, a in av:  # type: ignore[attr-defined]
+        for o, a in av:
             if o is sre_c.LITERAL:
                 out.add(chr(a).lower())
             elif o is sre_c.RANGE and a[1] - a[0] < 26:
@@ -40,20 +36,20 @@ def _heads(op: object, av: object) -> set[str] | None:
     return None
 
 
-def _prefixes(items: list[tuple[object, object]], n: int) -> set[str]:
+def _prefixes(items: list[tuple[Any, Any]], n: int) -> set[str]:
     """The lower-cased literal prefixes (up to n chars) every match of items starts with ({""}: none)."""
     if n == 0 or not items:
         return {""}
     op, av = items[0]
     if op is sre_c.SUBPATTERN:
-        return _prefixes(list(av[-1]) + items[1:], n)  # type: ignore[index]
+        return _prefixes(list(av[-1]) + items[1:], n)
     if op is sre_c.BRANCH:
         out: set[str] = set()
-        for alt in av[1]:  # type: ignore[index]
+        for alt in av[1]:
             out |= _prefixes(list(alt) + items[1:], n)
         return out
     if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
-        lo, hi, sub = av  # type: ignore[misc]
+        lo, hi, sub = av
         if lo == 0:  # optional: the prefixes with and without it
             return _prefixes(items[1:], n) | (_prefixes(list(sub) + items[1:], n) if hi else set())
         return _prefixes(list(sub), n)  # repeated: what the first repetition starts with
@@ -78,7 +74,7 @@ def index_keys(pattern: str) -> set[str] | None:
         op, av = items[i]
         if op is sre_c.AT and av is sre_c.AT_BOUNDARY:
             bounded = True
-        elif not (op is sre_c.ASSERT_NOT and av[0] == -1):  # type: ignore[index]
+        elif not (op is sre_c.ASSERT_NOT and av[0] == -1):
             break
         i += 1
     if not bounded:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from escwatch.errors import EmptyInputError, WrongTypeError
@@ -38,7 +38,8 @@ def _drop_lines(text: str) -> str:
         starts.append(starts[-1] + len(line) + 1)
 
     def touched(rx: re.Pattern[str]) -> set[int]:  # lines a match of rx starts or ends on (one pass)
-        return {bisect_right(starts, p) - 1 for m in rx.finditer(text) for p in (m.start(), max(m.start(), m.end() - 1))}
+        ends = [(m.start(), max(m.start(), m.end() - 1)) for m in rx.finditer(text)]
+        return {bisect_right(starts, p) - 1 for pair in ends for p in pair}
 
     drop = {i for i in touched(teasers) if lines[i].strip() and teasers.search(lines[i])}
     for i in touched(paywall) - drop:
