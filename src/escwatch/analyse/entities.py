@@ -28,6 +28,10 @@ POSSESSIVE = re.compile(r"['’ʼ]s$")
 NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ][\w’'\-]*$")
 
 
+NONE: frozenset[int] = frozenset()
+ONE = frozenset({1})
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     start: int  # char offsets
@@ -48,9 +52,12 @@ def match_names(text: str, toks: list[Token], gaz: Gazetteer) -> list[Match]:
         if not toks[i].is_word:
             i += 1
             continue
-        longest = max(gaz.span.get(texts[i].lower(), 0), gaz.span.get("~" + stems[i], 0))
+        lengths = gaz.lengths.get(texts[i].lower(), NONE) | gaz.lengths.get("~" + stems[i], NONE)
+        if i + 1 < n and f"{texts[i].lower()} {texts[i + 1].lower()}" not in gaz.pairs \
+                and f"~{stems[i]} {stems[i + 1]}" not in gaz.pairs:
+            lengths = lengths & ONE  # no longer key starts with these two tokens
         hit = None
-        for j in range(min(n, i + longest) - 1, i - 1, -1):
+        for j in sorted((i + k - 1 for k in lengths if i + k <= n), reverse=True):
             if not toks[j].is_word and texts[j] not in ".’'":
                 continue
             if "\n" in text[toks[i].end:toks[j].start]:  # no line break inside a name

@@ -60,15 +60,16 @@ class Gazetteer:
         self.lower: dict[str, list[Candidate]] = defaultdict(list)
         self.stems: dict[str, list[Candidate]] = defaultdict(list)
         self.folded: dict[str, list[Candidate]] = defaultdict(list)  # "BelTA" found as "Belta"
-        # longest key (in tokens) starting with a given lower-cased first token / first stem
-        self.span: dict[str, int] = {}
+        # key lengths (in tokens) starting with a given lower-cased first token / "~" + first stem
+        self.lengths: dict[str, frozenset[int]] = {}
+        self.pairs: set[str] = set()  # first two tokens of longer keys, lower-cased / "~" + stems
         self.by_id: dict[str, Entity] = {}
         self.stop = union("not_names") | {w.capitalize() for w in union("stopwords")}
         self._stopwords = union("stopwords")
 
     def _note(self, first: str, n: int) -> None:
-        if self.span.get(first, 0) < n:
-            self.span[first] = n
+        if n not in self.lengths.get(first, ()):
+            self.lengths[first] = self.lengths.get(first, frozenset()) | {n}
 
     def add(self, surface: str, cand: Candidate, *, stems: bool = True) -> None:
         self.by_id.setdefault(cand.entity.id, cand.entity)
@@ -88,11 +89,15 @@ class Gazetteer:
             if cand.priority == PACK and len(key) >= 4 and any(c.isupper() for c in key[1:]):
                 self.folded[key.casefold()].append(cand)
         self._note(toks[0].lower(), len(toks))
+        if len(toks) > 1:
+            self.pairs.add(f"{toks[0].lower()} {toks[1].lower()}")
         if stems and any(is_slavic(t) for t in toks):
             sk = " ".join(stem(t) for t in toks)  # case kept: "Известия" the paper, not "известия" news
             if len(sk.replace(" ", "")) >= 4:
                 self.stems[sk].append(cand)
                 self._note("~" + sk.split(" ")[0], len(toks))
+                if len(toks) > 1:
+                    self.pairs.add("~" + " ".join(sk.split(" ")[:2]))
 
     def lookup(self, surface: str) -> list[Candidate]:
         """Candidates for a surface string (tokenised the same way as the index)."""
@@ -158,7 +163,7 @@ def _city_entities() -> list[tuple[Entity, list[str]]]:
     return out
 
 
-CACHE_FORMAT = 8
+CACHE_FORMAT = 10
 
 
 def _cache_path() -> Path:

@@ -14,7 +14,7 @@ from re import _constants as sre_c  # type: ignore[attr-defined]  # Python >= 3.
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-KEY = 3  # literal prefix length used as index key (shorter prefixes are indexed as they are)
+KEY = 4  # literal prefix length used as index key (shorter prefixes are indexed as they are)
 MAX_KEYS = 64  # a pattern expanding to more prefixes than this is scanned instead
 
 
