@@ -118,3 +118,14 @@ class FetchError(EscwatchError):
 
 class ConfigError(EscwatchError):
     code = "E500"
+
+
+class AssessError(EscwatchError):
+    code = "E600"
+
+
+class DeliveryError(AssessError):
+    """An alert could not be delivered to a channel (after its retries)."""
+
+    code = "E601"
+    hint = "check the channel settings under [[alerts.channels]] in escwatch.toml; undelivered alerts are retried"
