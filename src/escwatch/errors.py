@@ -17,7 +17,9 @@
     ├── StoreError                      E300  the store cannot be opened or written
     │   └── NotFoundError               E301
     ├── FetchError                      E400  a URL or feed cannot be fetched
-    └── ConfigError                     E500  settings are invalid
+    ├── ConfigError                     E500  settings are invalid
+    └── AssessError                     E600  the assessment cannot be made or delivered
+        └── DeliveryError               E601  an alert could not be delivered
 
 Each error carries a ``hint``: what the user can do about it.
 """
