@@ -138,6 +138,66 @@ provenance_edges = Table(
     Column("report_id", String(64), nullable=False),
 )
 
+observations = Table(  # the latest assessment's observations (rewritten by `escwatch assess`)
+    "observations", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("story_id", String(64), nullable=False, index=True),
+    Column("indicator", String(48), nullable=False, index=True),
+    Column("day", String(10), nullable=False),
+    Column("event_day", String(10), nullable=False),
+    Column("last_day", String(10), nullable=False),
+    Column("reliability", String(1), nullable=False),
+    Column("credibility", Integer, nullable=False),
+    Column("credibility_reason", Text, nullable=False),
+    Column("baseline", Text, nullable=False),
+    Column("inside", Integer, nullable=False),
+    Column("origins", JSON, nullable=False),
+    Column("denials", JSON, nullable=False),
+    Column("countries", JSON, nullable=False),
+    Column("supports", JSON, nullable=False),
+)
+
+index_days = Table(  # the escalation index and posteriors per scope and day
+    "index_days", metadata,
+    Column("scope", String(120), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("posteriors", JSON, nullable=False),
+    Column("contributions", JSON, nullable=False),  # [{observation, value, factors...}]
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+alerts = Table(
+    "alerts", metadata,
+    Column("id", String(40), primary_key=True),  # idempotency key: hash of rule and what fired it
+    Column("rule", String(80), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("day", String(10), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries", metadata,
+    Column("alert_id", String(40), ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel", String(80), primary_key=True),
+    Column("status", String(12), nullable=False),  # sending | sent | failed | skipped
+    Column("attempts", Integer, nullable=False),
+    Column("detail", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+grade_overrides = Table(  # analysts' source grades, over the pack's
+    "grade_overrides", metadata,
+    Column("source", String(200), primary_key=True),
+    Column("reliability", String(1), nullable=False),
+    Column("note", Text),
+    Column("set_by", String(80), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
 Index("ix_indicator_hits_report_indicator", indicator_hits.c.report_id, indicator_hits.c.indicator)
 
 CHILDREN = {"mentions": mentions, "places": places, "dates": dates, "quotes": quotes, "claims": claims,

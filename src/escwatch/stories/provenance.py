@@ -36,7 +36,7 @@ class Graph:
         return adj
 
 
-def _outlet_id(name: str | None, pack: Pack) -> str | None:
+def outlet_id(name: str | None, pack: Pack) -> str | None:
     if not name:
         return None
     low = name.casefold()
@@ -60,7 +60,7 @@ def build(members: list[Report], copies: dict[str, str | None], pack: Pack) -> G
     by_outlet: dict[str, list[Report]] = defaultdict(list)
     outlet_of: dict[str, str | None] = {}
     for r in members:
-        oid = _outlet_id(r.outlet, pack)
+        oid = outlet_id(r.outlet, pack)
         outlet_of[r.id] = oid
         owner = pack.entities[oid].extra.get("owner") if oid else None
         g.node(f"report:{r.id}", label=f"{r.outlet or r.source} ({r.language or '?'}, "
