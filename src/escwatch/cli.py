@@ -267,6 +267,9 @@ def db_upgrade() -> None:
     out.print(f"schema at revision {migrate.current(store.engine)}")
 
 
+from escwatch import cli_assess  # noqa: E402,F401  (registers assess, explain, hypotheses, alerts, ...)
+
+
 def main() -> None:
     try:
         app()

@@ -51,7 +51,7 @@ def run(report: Report, ctx: Context) -> Report:
         sent = text[s:e]
         modality, cue = "asserted", None
         said = _said_that(sent, res)
-        cues = res.scan(ORDER, text, s, e)
+        cues = res.scan((*ORDER, "denied_verbs"), text, s, e)
         for mod in ORDER:
             m = next(iter(cues.get(mod, ())), None)
             if mod == "reported" and said and not m:
@@ -65,6 +65,8 @@ def run(report: Report, ctx: Context) -> Report:
             if m:
                 modality, cue = mod, m.group()
                 break
+        if modality == "reported" and (d := next(iter(cues.get("denied_verbs", ())), None)):
+            modality, cue = "denied", d.group()  # "the agency said ... and denied that ...": a denial
         quoted = [q for q in report.quotes if q.speaker and q.start < e and q.end > s]
         speaker = next((q.speaker for q in quoted), None)
         if modality == "asserted" and any(q.kind == "direct" for q in quoted):

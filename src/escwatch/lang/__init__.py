@@ -14,7 +14,7 @@ from escwatch.errors import PackSchemaError
 HERE = Path(__file__).parent
 SUPPORTED = ("nl", "en", "de", "fr", "pl", "ru", "uk")
 LINE_KEYS = {"teasers", "paywall"}  # matched line by line (^ and $ at line ends)
-PATTERN_KEYS = ("according_to", "according_to_after", "reported", "hedged", "speculative", "denied",
+PATTERN_KEYS = ("according_to", "according_to_after", "reported", "hedged", "speculative", "denied", "denied_verbs",
                 "source_markers", "teasers", "paywall", "date_words", "recurring")
 
 
