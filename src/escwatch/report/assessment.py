@@ -14,7 +14,7 @@ from escwatch.assess.hypotheses import Discriminator, Row
 from escwatch.assess.index import Contribution
 from escwatch.assess.persist import contribution_row, observation_row
 
-BAR = 24
+BAR = 16
 
 
 def _bar(v: float, top: float) -> str:
@@ -25,14 +25,17 @@ def _bar(v: float, top: float) -> str:
 def index_table(a: Assessment, days: list[Day] | None = None) -> Table:
     days = days if days is not None else a.days
     top = max((d.index for d in days), default=0.0)
-    t = Table("day", "index", "", "leading hypothesis", "new observations", box=None)
+    t = Table(box=None)
+    for name, width in (("day", 10), ("index", 6), ("", BAR), ("leading hypothesis", 22)):
+        t.add_column(name, no_wrap=True, min_width=width)
+    t.add_column("new observations", overflow="ellipsis", no_wrap=True, max_width=60)
     seen: set[str] = set()
     for d in days:
         new = [o for o in d.observations if o.id not in seen and a.scope.covers(o)]
         seen.update(o.id for o in d.observations)
         t.add_row(d.day.isoformat(), f"{d.index:.2f}", _bar(d.index, top),
-                  f"{a.model.labels[d.leader]} {d.posteriors[d.leader]:.0%}",
-                  ", ".join(sorted({o.indicator for o in new}))[:60])
+                  f"{d.leader} {d.posteriors[d.leader]:.0%}",
+                  ", ".join(sorted({o.indicator.replace("nuclear_", "") for o in new})))
     return t
 
 
@@ -69,12 +72,15 @@ def contribution_lines(c: Contribution, day: date) -> list[str]:
 
 def ach_table(a: Assessment, rows: list[Row], inconsistency: dict[str, float]) -> Table:
     hyps = a.model.hypotheses
-    t = Table("evidence", "grade", *[a.model.labels[h] for h in hyps], "diagnosticity", box=None)
+    t = Table(box=None, caption="marks: CC C N I II (consistent … inconsistent); window: inside/outside a routine "
+              "window; diag.: max/min likelihood")
+    for name in ("evidence", "story", "window", "grade", *hyps, "diag."):
+        t.add_column(name, no_wrap=True)
     for r in rows:
         o = r.observation
-        t.add_row(f"{o.indicator} ({o.story_id[:8]}, {'inside' if o.inside else 'outside'} routine)", o.grade,
+        t.add_row(o.indicator.replace("nuclear_", ""), o.story_id[:8], "inside" if o.inside else "outside", o.grade,
                   *[f"{r.marks[h]} {r.likelihoods[h]:.2f}" for h in hyps], f"{r.diagnosticity:.2f}")
-    t.add_row("weighted inconsistency (lower is likelier)", "", *[f"{inconsistency[h]:.2f}" for h in hyps], "")
+    t.add_row("inconsistency", "", "", "", *[f"{inconsistency[h]:.2f}" for h in hyps], "")
     return t
 
 
