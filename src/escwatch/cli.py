@@ -255,6 +255,11 @@ def demo(
     out.print(f"entities found: {summary['entities']}  (distinct)")
     out.print("indicators found (reports): " + ", ".join(f"{k} {v}" for k, v in sorted(summary["indicators"].items())))
     out.print(f"stories: {summary['stories']}")
+    if "assessment" in summary:
+        a = summary["assessment"]
+        out.print(f"escalation index: peak {a['peak_index']} on {a['peak_day']}; on {a['last_day']}: " +
+                  ", ".join(f"{h} {p:.0%}" for h, p in a["posteriors"].items()))
+        out.print(f"next: escwatch --db {db} explain {a['peak_day']}  ·  escwatch --db {db} hypotheses")
     out.print(f"briefing written to {summary['brief']}")
 
 

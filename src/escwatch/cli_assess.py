@@ -17,6 +17,7 @@ FromOpt = Annotated[str | None, typer.Option("--from", help="first day (YYYY-MM-
 ToOpt = Annotated[str | None, typer.Option("--to", help="last day (YYYY-MM-DD) [default: last report]")]
 RegionOpt = Annotated[str | None, typer.Option(help="only observations with a place in this country (ISO alpha-2)")]
 IndOpt = Annotated[list[str] | None, typer.Option("--indicator", help="only these indicators (repeatable)")]
+ThemeOpt = Annotated[str | None, typer.Option(help="only the indicators of a theme of the pack (hypotheses.yaml)")]
 
 
 def _day(value: str | None, what: str) -> date | None:
@@ -28,8 +29,22 @@ def _day(value: str | None, what: str) -> date | None:
         raise ConfigError(f"{what}: {value!r} is not a date", hint="write it as YYYY-MM-DD") from None
 
 
+def _indicators(pack: Any, indicators: list[str] | None, theme: str | None) -> frozenset[str] | None:
+    chosen = set(indicators or ())
+    if theme:
+        themes = pack.hypotheses.get("themes") or {}
+        if theme not in themes:
+            raise ConfigError(f"no theme {theme!r} in the pack", hint=f"themes: {', '.join(sorted(themes)) or 'none'}")
+        chosen |= set(themes[theme])
+    unknown = chosen - set(pack.indicators)
+    if unknown:
+        raise ConfigError(f"unknown indicator(s): {', '.join(sorted(unknown))}",
+                          hint=f"indicators: {', '.join(sorted(pack.indicators))}")
+    return frozenset(chosen) or None
+
+
 def _assessment(start: str | None = None, end: str | None = None, region: str | None = None,
-                indicators: list[str] | None = None, save: bool = True) -> Any:
+                indicators: list[str] | None = None, save: bool = True, theme: str | None = None) -> Any:
     from escwatch.assess import assess
     from escwatch.assess.index import Scope
     from escwatch.assess.persist import overrides
@@ -37,7 +52,7 @@ def _assessment(start: str | None = None, end: str | None = None, region: str | 
 
     run_stories(quiet=True)
     store, ctx = _store(), _context()
-    scope = Scope(region.upper() if region else None, frozenset(indicators) if indicators else None)
+    scope = Scope(region.upper() if region else None, _indicators(ctx.pack, indicators, theme))
     a = assess(store, ctx.pack, _day(start, "--from"), _day(end, "--to"), scope,
                overrides(store, State.settings.extra))
     if not a.days:
@@ -50,11 +65,11 @@ def _assessment(start: str | None = None, end: str | None = None, region: str | 
 
 @app.command()
 def assess(start: FromOpt = None, end: ToOpt = None, region: RegionOpt = None, indicator: IndOpt = None,
-           as_json: JsonOpt = False) -> None:
+           theme: ThemeOpt = None, as_json: JsonOpt = False) -> None:
     """Assess the store: the escalation index per day, the leading hypothesis, new observations."""
     from escwatch.report.assessment import index_table
 
-    a = _assessment(start, end, region, indicator)
+    a = _assessment(start, end, region, indicator, theme=theme)
     if as_json:
         _emit({"scope": a.scope.name, "hypotheses": a.model.labels, "days": [
             {"day": d.day.isoformat(), "index": d.index, "posteriors": d.posteriors, "leader": d.leader,
@@ -68,11 +83,12 @@ def assess(start: FromOpt = None, end: ToOpt = None, region: RegionOpt = None, i
 
 @app.command()
 def explain(day: Annotated[str, typer.Argument(help="the day to explain (YYYY-MM-DD)")],
-            region: RegionOpt = None, indicator: IndOpt = None, as_json: JsonOpt = False) -> None:
+            region: RegionOpt = None, indicator: IndOpt = None, theme: ThemeOpt = None,
+            as_json: JsonOpt = False) -> None:
     """Why the index has its value on a day: every contribution down to reports and sentences."""
     from escwatch.report.assessment import day_json, explain_lines, print_lines
 
-    a = _assessment(None, None, region, indicator, save=False)
+    a = _assessment(None, None, region, indicator, save=False, theme=theme)
     d = a.on(_day(day, "DAY") or date.min)
     if as_json:
         _emit(day_json(a, d))
