@@ -218,3 +218,17 @@ def test_cli_assess_explain_hypotheses_backtest(tmp_path) -> None:  # type: igno
     assert bt.exit_code == 0 and "alerts would have been raised" in bt.stdout
     bad = runner.invoke(app, ["--db", db, "explain", "03-10-2022"])
     assert bad.exit_code != 0
+
+
+def test_analyst_grade_override_changes_the_weight(fresh_db, ctx) -> None:  # type: ignore[no-untyped-def]
+    from escwatch.assess.persist import overrides, set_grade
+
+    when = datetime(2023, 7, 11, 9, tzinfo=UTC)
+    _fill(fresh_db, ctx, [_doc("a", TRAIN, "Reuters", when)])
+    base = assess(fresh_db, ctx.pack, overrides=overrides(fresh_db, {}))
+    move = next(o for o in base.days[-1].observations if o.indicator == "nuclear_weapons_movement")
+    assert move.reliability == "B"  # the pack's grade for Reuters
+    set_grade(fresh_db, "reuters", "E", by="tester", note="test")
+    graded = assess(fresh_db, ctx.pack, overrides=overrides(fresh_db, {"assess": {"grades": {"Other": "A"}}}))
+    moved = next(o for o in graded.days[-1].observations if o.indicator == "nuclear_weapons_movement")
+    assert moved.reliability == "E" and graded.days[-1].index < base.days[-1].index

@@ -105,15 +105,29 @@ def _modality(rep: Report, start: int, end: int) -> str:
     return best
 
 
-def _report_origins(g: provenance.Graph, rep: Report, pack: Pack,
-                    overrides: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], str]:
-    """(origin owners, labels, reliability) of one report in its story's provenance graph."""
-    found = provenance.origins(g, [rep])
+def _origins(g: provenance.Graph, rep: Report, start: int, end: int, pack: Pack,
+             overrides: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """(origin owners, labels, reliability) behind one sentence of a report.
+
+    The sentence's own attribution comes first: the sources it cites ("according to The Times"), then
+    the speakers it quotes ("Putin warned that ..."); a sentence with neither rests on what the whole
+    report rests on. Reliability is that of the best origin outlet, else of the outlet that relays it."""
+    own = grading.source_grade(provenance.outlet_id(rep.outlet, pack), rep.outlet, pack, overrides)
+    cited = [provenance.source_node(c.name, c.outlet_id, pack)[0] for c in rep.cited_sources
+             if start <= c.start < end and (c.via != "said" or c.outlet_id)]
+    cited = [n for n in cited if n in g.nodes]
+    said = [provenance.source_node(q.speaker, q.speaker_id, pack) for q in rep.quotes
+            if q.speaker and q.start < end and q.end > start]  # an outlet as speaker keeps its owner and grade
+    if cited:
+        found = provenance.origins_from(g, cited)
+    elif said:
+        found = [{"node": nid, **attrs} for nid, attrs in said]
+    else:
+        found = provenance.origins(g, [rep])
     owners = tuple(dict.fromkeys(str(o["owner"]) for o in found))
     labels = tuple(dict.fromkeys(str(o["label"]) for o in found))
     grades = [grading.source_grade(o["node"].split(":", 1)[1], str(o["label"]), pack, overrides)
               for o in found if str(o["node"]).startswith("outlet:")]
-    own = grading.source_grade(provenance.outlet_id(rep.outlet, pack), rep.outlet, pack, overrides)
     return owners, labels, grading.best(grades) if grades else own
 
 
@@ -121,10 +135,8 @@ def supports_of(members: list[Report], story_id: str, g: provenance.Graph, pack:
                 overrides: Mapping[str, str]) -> list[Support]:
     out = []
     for rep in members:
-        if not rep.indicators:
-            continue
-        owners, labels, rel = _report_origins(g, rep, pack, overrides)
         for h in rep.indicators:
+            owners, labels, rel = _origins(g, rep, h.start, h.end, pack, overrides)
             places = tuple((p.name, p.country, p.lat, p.lon) for p in rep.places if h.start <= p.start < h.end) or \
                 tuple((p.name, p.country, p.lat, p.lon) for p in rep.places[:3])
             actors = tuple(dict.fromkeys(m.name for m in rep.mentions if h.start <= m.start < h.end

@@ -95,25 +95,38 @@ def build(members: list[Report], copies: dict[str, str | None], pack: Pack) -> G
     return g
 
 
+def _ends(adj: dict[str, list[tuple[str, str]]], start: str) -> tuple[list[str], set[str]]:
+    """Nodes where attribution chains from ``start`` end, and every node visited."""
+    stack, seen, ends = [start], set(), []
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        nxt = [d for d, _ in adj.get(n, []) if d not in seen]
+        if not nxt and not any(d in seen for d, _ in adj.get(n, [])):
+            ends.append(n)
+        stack.extend(nxt)
+    return ends, seen
+
+
+def origins_from(g: Graph, starts: list[str]) -> list[dict[str, Any]]:
+    """The origins behind some nodes (reports or sources): where their attribution chains end; a node in a
+    citation loop with no end stands for itself."""
+    adj = g.out()
+    found: dict[str, None] = {}
+    for start in starts:
+        ends, seen = _ends(adj, start)
+        found.update(dict.fromkeys(ends))
+        if not ends and not any(n in found for n in seen):
+            found.setdefault(start)
+    return [{"node": n, "label": g.nodes.get(n, {}).get("label", n), "owner": g.nodes.get(n, {}).get("owner", n)}
+            for n in found]
+
+
 def origins(g: Graph, members: list[Report]) -> list[dict[str, Any]]:
     """Nodes where attribution chains end, reached from the story's members."""
-    adj = g.out()
-    ends: dict[str, None] = {}
-    for r in members:
-        stack, seen, found = [f"report:{r.id}"], set(), len(ends)
-        while stack:
-            n = stack.pop()
-            if n in seen:
-                continue
-            seen.add(n)
-            nxt = [d for d, kind in adj.get(n, []) if d not in seen]
-            if not nxt and not any(d in seen for d, _ in adj.get(n, [])):
-                ends.setdefault(n)
-            stack.extend(nxt)
-        if len(ends) == found and not any(n in ends for n in seen):  # a citation loop: the report stands alone
-            ends.setdefault(f"report:{r.id}")
-    return [{"node": n, "label": g.nodes.get(n, {}).get("label", n), "owner": g.nodes.get(n, {}).get("owner", n)}
-            for n in ends]
+    return origins_from(g, [f"report:{r.id}" for r in members])
 
 
 def independent(origin_list: list[dict[str, Any]]) -> int:
