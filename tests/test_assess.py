@@ -214,6 +214,14 @@ def test_cli_assess_explain_hypotheses_backtest(tmp_path) -> None:  # type: igno
     hy = json.loads(runner.invoke(app, ["--db", db, "hypotheses", "--json"]).stdout)
     assert set(hy["posteriors"]) == {"routine", "coercive_signal", "preparation"}
     assert hy["matrix"] and hy["discriminators"]
+    # the seed analyst's reasoning: the train and the exercises alone are likelier routine (autumn RVSN
+    # training, Grom in October), while the whole picture of that week leans to coercive signalling
+    train = next(s["id"] for s in json.loads(runner.invoke(app, ["--db", db, "stories", "--json"]).stdout)
+                 if "train" in (s["title"] or "").lower())
+    forces = json.loads(runner.invoke(app, ["--db", db, "hypotheses", "--story", train, "--theme", "forces",
+                                            "--date", "2022-10-04", "--json"]).stdout)
+    assert max(forces["posteriors"], key=forces["posteriors"].get) == "routine"
+    assert all(r["inside_routine_window"] for r in forces["matrix"])
     bt = runner.invoke(app, ["--db", db, "backtest", "--from", "2022-10-01", "--to", "2022-10-10"])
     assert bt.exit_code == 0 and "alerts would have been raised" in bt.stdout
     bad = runner.invoke(app, ["--db", db, "explain", "03-10-2022"])

@@ -17,6 +17,7 @@ FromOpt = Annotated[str | None, typer.Option("--from", help="first day (YYYY-MM-
 ToOpt = Annotated[str | None, typer.Option("--to", help="last day (YYYY-MM-DD) [default: last report]")]
 RegionOpt = Annotated[str | None, typer.Option(help="only observations with a place in this country (ISO alpha-2)")]
 IndOpt = Annotated[list[str] | None, typer.Option("--indicator", help="only these indicators (repeatable)")]
+StoryOpt = Annotated[str | None, typer.Option(help="only the observations of one story (id or prefix)")]
 ThemeOpt = Annotated[str | None, typer.Option(help="only the indicators of a theme of the pack (hypotheses.yaml)")]
 
 
@@ -44,7 +45,8 @@ def _indicators(pack: Any, indicators: list[str] | None, theme: str | None) -> f
 
 
 def _assessment(start: str | None = None, end: str | None = None, region: str | None = None,
-                indicators: list[str] | None = None, save: bool = True, theme: str | None = None) -> Any:
+                indicators: list[str] | None = None, save: bool = True, theme: str | None = None,
+                story: str | None = None) -> Any:
     from escwatch.assess import assess
     from escwatch.assess.index import Scope
     from escwatch.assess.persist import overrides
@@ -52,7 +54,7 @@ def _assessment(start: str | None = None, end: str | None = None, region: str | 
 
     run_stories(quiet=True)
     store, ctx = _store(), _context()
-    scope = Scope(region.upper() if region else None, _indicators(ctx.pack, indicators, theme))
+    scope = Scope(region.upper() if region else None, _indicators(ctx.pack, indicators, theme), story)
     a = assess(store, ctx.pack, _day(start, "--from"), _day(end, "--to"), scope,
                overrides(store, State.settings.extra))
     if not a.days:
@@ -65,11 +67,11 @@ def _assessment(start: str | None = None, end: str | None = None, region: str | 
 
 @app.command()
 def assess(start: FromOpt = None, end: ToOpt = None, region: RegionOpt = None, indicator: IndOpt = None,
-           theme: ThemeOpt = None, as_json: JsonOpt = False) -> None:
+           theme: ThemeOpt = None, story: StoryOpt = None, as_json: JsonOpt = False) -> None:
     """Assess the store: the escalation index per day, the leading hypothesis, new observations."""
     from escwatch.report.assessment import index_table
 
-    a = _assessment(start, end, region, indicator, theme=theme)
+    a = _assessment(start, end, region, indicator, theme=theme, story=story)
     if as_json:
         _emit({"scope": a.scope.name, "hypotheses": a.model.labels, "days": [
             {"day": d.day.isoformat(), "index": d.index, "posteriors": d.posteriors, "leader": d.leader,
@@ -83,12 +85,12 @@ def assess(start: FromOpt = None, end: ToOpt = None, region: RegionOpt = None, i
 
 @app.command()
 def explain(day: Annotated[str, typer.Argument(help="the day to explain (YYYY-MM-DD)")],
-            region: RegionOpt = None, indicator: IndOpt = None, theme: ThemeOpt = None,
+            region: RegionOpt = None, indicator: IndOpt = None, theme: ThemeOpt = None, story: StoryOpt = None,
             as_json: JsonOpt = False) -> None:
     """Why the index has its value on a day: every contribution down to reports and sentences."""
     from escwatch.report.assessment import day_json, explain_lines, print_lines
 
-    a = _assessment(None, None, region, indicator, save=False, theme=theme)
+    a = _assessment(None, None, region, indicator, save=False, theme=theme, story=story)
     d = a.on(_day(day, "DAY") or date.min)
     if as_json:
         _emit(day_json(a, d))
@@ -98,12 +100,13 @@ def explain(day: Annotated[str, typer.Argument(help="the day to explain (YYYY-MM
 
 @app.command()
 def hypotheses(day: Annotated[str | None, typer.Option("--date", help="day of the matrix [default: last]")] = None,
-               region: RegionOpt = None, as_json: JsonOpt = False) -> None:
+               region: RegionOpt = None, theme: ThemeOpt = None, story: StoryOpt = None,
+               as_json: JsonOpt = False) -> None:
     """Competing hypotheses: probabilities, the ACH matrix with diagnosticity, what to watch for next."""
     from escwatch.assess.hypotheses import ach, discriminators
     from escwatch.report.assessment import ach_table, discriminator_lines, print_lines
 
-    a = _assessment(None, None, region, None, save=False)
+    a = _assessment(None, None, region, None, save=False, theme=theme, story=story)
     d = a.on(_day(day, "--date")) if day else a.days[-1]
     obs = [o for o in d.observations if a.scope.covers(o)]
     rows, inconsistency = ach(a.model, obs, d.day)

@@ -8,6 +8,7 @@ down to the reports and sentences behind each observation.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,20 +19,26 @@ from escwatch.assess.model import Model
 
 @dataclass(frozen=True)
 class Scope:
-    """Which observations an index covers: a country (ISO alpha-2) and/or some indicators."""
+    """Which observations an index covers: a country (ISO alpha-2), some indicators, one story."""
 
     region: str | None = None
     indicators: frozenset[str] | None = None
+    story: str | None = None  # a story id or a prefix of it
 
     @property
     def name(self) -> str:
         parts = [self.region or "all"]
         if self.indicators:
             parts.append("+".join(sorted(self.indicators)))
-        return ":".join(parts)
+        if self.story:
+            parts.append(f"story={self.story}")
+        name = ":".join(parts)
+        return name if len(name) <= 100 else f"{name[:88]}~{hashlib.sha1(name.encode()).hexdigest()[:10]}"
 
     def covers(self, o: Observation) -> bool:
         if self.indicators and o.indicator not in self.indicators:
+            return False
+        if self.story and not o.story_id.startswith(self.story):
             return False
         return not self.region or self.region.upper() in o.countries
 
