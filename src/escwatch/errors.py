@@ -17,6 +17,13 @@
     ├── StoreError                      E300  the store cannot be opened or written
     │   └── NotFoundError               E301
     ├── FetchError                      E400  a URL or feed cannot be fetched
+    │   ├── BlockedAddressError         E401  private/loopback/link-local target refused
+    │   ├── RobotsDisallowedError       E402
+    │   ├── FetchTimeoutError           E403
+    │   ├── HTTPStatusError             E404
+    │   ├── RedirectError               E405  too many, a loop, or to a refused target
+    │   ├── ResponseTooLargeError       E406  over max_bytes (also after decompression)
+    │   └── FeedError                   E407  unparsable or hostile feed XML
     ├── ConfigError                     E500  settings are invalid
     └── AssessError                     E600  the assessment cannot be made or delivered
         └── DeliveryError               E601  an alert could not be delivered
@@ -116,6 +123,44 @@ class NotFoundError(StoreError):
 
 class FetchError(EscwatchError):
     code = "E400"
+
+
+class BlockedAddressError(FetchError):
+    """The URL points at a private, loopback, link-local or otherwise non-public address."""
+
+    code = "E401"
+    hint = "pass --allow-private to fetch from your own network on purpose"
+
+
+class RobotsDisallowedError(FetchError):
+    code = "E402"
+    hint = "the site's robots.txt forbids this path; pass --ignore-robots only with the site's permission"
+
+
+class FetchTimeoutError(FetchError):
+    code = "E403"
+    hint = "the server is slow or unreachable; it is retried on the next run"
+
+
+class HTTPStatusError(FetchError):
+    code = "E404"
+
+
+class RedirectError(FetchError):
+    """Too many redirects, a redirect loop, or a redirect to a refused address or scheme."""
+
+    code = "E405"
+
+
+class ResponseTooLargeError(FetchError):
+    code = "E406"
+    hint = "raise max_bytes in escwatch.toml if this source is trusted"
+
+
+class FeedError(FetchError):
+    """A feed that cannot be parsed or is hostile (entity expansion, external entities)."""
+
+    code = "E407"
 
 
 class ConfigError(EscwatchError):
