@@ -13,6 +13,7 @@ from escwatch.analyse.pipeline import analyse_report
 from escwatch.parse import parse
 from escwatch.records import RawDoc, Report
 from escwatch.store import Store, open_store
+from webserver import Web, serve
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -45,3 +46,13 @@ def names(report: Report) -> set[str]:
 
 
 NOW = datetime(2022, 10, 5, 10, tzinfo=UTC)
+
+
+@pytest.fixture()
+def web() -> Iterator[Web]:
+    """A real HTTP server on 127.0.0.1 serving tests/fixtures/feeds (see tests/webserver.py)."""
+    w = Web(FIXTURES / "feeds")
+    srv, _ = serve(w)
+    yield w
+    srv.shutdown()
+    srv.server_close()

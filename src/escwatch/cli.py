@@ -95,12 +95,39 @@ def run_stories(quiet: bool = False) -> dict[str, Any]:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="files or folders (.txt .md .html .json .jsonl)")],
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="files or folders (.txt .md .html .json .jsonl, Telegram result.json), or http(s) URLs of pages or feeds")
+    ] = None,
+    urls: Annotated[list[Path] | None, typer.Option("--urls", help="a file of URLs, one per line (repeatable)")] = None,
+    gdelt: Annotated[bool, typer.Option("--gdelt", help="PATHS are GDELT 2.0 files: fetch the articles they list")
+                     ] = False,
+    theme: Annotated[list[str] | None, typer.Option(help="GDELT: keep rows with this GKG theme (repeatable)")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="GDELT: keep rows with this FIPS country code")] = None,
+    allow_private: Annotated[bool, typer.Option(help="allow URLs on private, loopback or link-local addresses")
+                             ] = False,
+    ignore_robots: Annotated[bool, typer.Option(help="do not obey robots.txt (only with the site's consent)")
+                             ] = False,
     stories: Annotated[bool, typer.Option("--stories/--no-stories", help="group new reports into stories")] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ingest reports from files or folders into the store."""
-    data = run_ingest(paths, quiet=as_json)
+    """Ingest reports from files, folders, URLs, feeds, URL lists or GDELT files into the store."""
+    from escwatch.cli_sources import run_live
+
+    paths = paths or []
+    web = [p for p in paths if p.startswith(("http://", "https://"))]
+    files = [Path(p) for p in paths if p not in web]
+    if not (paths or urls):
+        raise EscwatchError("nothing to ingest", hint="give files, folders or URLs, or --urls FILE")
+    data: dict[str, Any] = {"new": 0, "duplicate": 0, "failed": 0, "new_ids": [], "errors": []}
+    if files and not gdelt:
+        data = run_ingest(files, quiet=as_json)
+    if web or urls or gdelt:
+        live = run_live(web, list(urls or []), files if gdelt else [], theme or [], country or [],
+                        allow_private, ignore_robots, quiet=as_json)
+        for k in ("new", "duplicate", "failed"):
+            data[k] += live[k]
+        data["new_ids"] += live["new_ids"]
+        data["errors"] += live["errors"]
     if stories and data["new"]:
         data["stories"] = run_stories(quiet=as_json)
     if as_json:
@@ -272,7 +299,7 @@ def db_upgrade() -> None:
     out.print(f"schema at revision {migrate.current(store.engine)}")
 
 
-from escwatch import cli_assess  # noqa: E402,F401  (registers assess, explain, hypotheses, alerts, ...)
+from escwatch import cli_assess, cli_sources  # noqa: E402,F401  (register assess, explain, ..., feeds, watch)
 
 
 def main() -> None:

@@ -144,6 +144,7 @@ class FetchTimeoutError(FetchError):
 
 class HTTPStatusError(FetchError):
     code = "E404"
+    status: int | None = None  # the HTTP status, set by the fetcher
 
 
 class RedirectError(FetchError):

@@ -141,6 +141,8 @@ class Report:
     published_source: str | None = None  # meta | month | url | text: where the publication date came from
     language: str | None = None
     declared_language: str | None = None
+    forwarded_from: str | None = None  # a channel post forwarded from another channel (Telegram)
+    links: tuple[str, ...] = ()  # URLs the item links to (feeds, Telegram)
     cited_sources: tuple[CitedSource, ...] = ()
     mentions: tuple[Mention, ...] = ()
     places: tuple[PlaceRef, ...] = ()

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from escwatch.analyse.context import Context
 from escwatch.analyse.pipeline import analyse_report
 from escwatch.errors import EscwatchError
+from escwatch.ingest.live import Item
 from escwatch.parse import parse
 from escwatch.records import ErrorRecord, RawDoc, Report
 from escwatch.store import Store
@@ -46,6 +47,61 @@ def process_doc(doc: RawDoc, ctx: Context,
         return ErrorRecord(doc.source, stage, exc.code, str(exc))
     except RecursionError:
         return ErrorRecord(doc.source, stage, "E100", "[E100] document too deeply nested to process")
+
+
+def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: int = 16,
+                 progress: Callable[[Item], None] | None = None,
+                 stop: Callable[[], bool] = lambda: False) -> IngestResult:
+    """Like ``ingest_docs`` for keyed items from live sources: each item's key is marked seen in the
+    transaction that stores its report (or records its failure); transient failures stay unmarked.
+    ``stop`` is asked between items: a clean shutdown finishes the batch in hand."""
+    result = IngestResult()
+    batch: list[Report] = []
+    marks: list[tuple[str, str | None, str]] = []
+    ids: set[str] = set()
+
+    def flush() -> None:
+        for rep, new in zip(batch, store.add_reports(batch, marks), strict=True):
+            if new:
+                result.new += 1
+                result.new_ids.append(rep.id)
+            else:
+                result.duplicate += 1
+        batch.clear()
+        marks.clear()
+
+    for item in items:
+        doc = item.doc
+        if doc is None:
+            marks.append((item.key, None, "done"))
+        elif isinstance(doc, ErrorRecord):
+            result.failed += 1
+            result.errors.append(doc)
+            store.add_error(doc)
+            if not item.retry:
+                marks.append((item.key, None, "failed"))
+        else:
+            out = process_doc(doc, ctx, skip=lambda rid: rid in ids or store.has_report(rid))
+            if out is None:
+                result.duplicate += 1
+                marks.append((item.key, None, "duplicate"))
+            elif isinstance(out, ErrorRecord):
+                result.failed += 1
+                result.errors.append(out)
+                store.add_error(out)
+                marks.append((item.key, None, "failed"))
+            else:
+                ids.add(out.id)
+                batch.append(out)
+                marks.append((item.key, out.id, "stored"))
+        if progress:
+            progress(item)
+        if len(marks) >= batch_size:
+            flush()
+        if stop():
+            break
+    flush()
+    return result
 
 
 def ingest_docs(items: Iterable[RawDoc | ErrorRecord], store: Store, ctx: Context,

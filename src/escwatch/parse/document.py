@@ -111,5 +111,10 @@ def parse(doc: RawDoc) -> Report:
         id=content_hash(text), source=doc.source, raw_text=doc.content, text=text, title=title,
         url=meta.get("url"), outlet=meta.get("outlet"), byline=byline or meta.get("author"),
         published=published, published_source=published_source if published else None,
-        declared_language=meta.get("language"),
+        declared_language=meta.get("language"), forwarded_from=_str_or_none(meta.get("forwarded_from")),
+        links=tuple(str(u) for u in meta.get("links") or () if isinstance(u, str)),
     )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None

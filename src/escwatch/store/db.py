@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -25,7 +25,7 @@ from escwatch.records import (
     utc,
 )
 from escwatch.store import migrate, schema
-from escwatch.store.schema import CHILDREN, errors, reports
+from escwatch.store.schema import CHILDREN, errors, fetch_state, reports, seen_items
 
 RECORD_OF = {"mentions": Mention, "places": PlaceRef, "dates": DateRef, "quotes": Quote, "claims": Claim,
              "cited_sources": CitedSource, "indicators": IndicatorHit}
@@ -61,13 +61,46 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(select(reports.c.id).where(reports.c.id == report_id)).first() is not None
 
-    def add_reports(self, batch: Iterable[Report]) -> list[bool]:
-        """Insert reports in one transaction; returns True per report that was new."""
+    def add_reports(self, batch: Iterable[Report], seen: Iterable[tuple[str, str | None, str]] = ()) -> list[bool]:
+        """Insert reports in one transaction; returns True per report that was new. ``seen`` (item key,
+        report id, status) rows are written in the same transaction: an item is marked seen exactly
+        when its report is stored, so a crash loses nothing and repeats nothing."""
         out = []
         with self.engine.begin() as conn:
             for rep in batch:
                 out.append(self._insert(conn, rep))
+            self._mark_seen(conn, seen)
         return out
+
+    def _mark_seen(self, conn: Connection, seen: Iterable[tuple[str, str | None, str]]) -> None:
+        now = datetime.now(UTC)
+        for key, rid, status in seen:
+            conn.execute(delete(seen_items).where(seen_items.c.key == key))
+            conn.execute(seen_items.insert().values(key=key, report_id=rid, status=status, seen_at=now))
+
+    def mark_seen(self, seen: Iterable[tuple[str, str | None, str]]) -> None:
+        with self.engine.begin() as conn:
+            self._mark_seen(conn, seen)
+
+    def seen(self, keys: Iterable[str]) -> set[str]:
+        """Which of these item keys were handled before."""
+        keys = list(keys)
+        out: set[str] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(keys), 500):
+                out.update(conn.execute(select(seen_items.c.key).where(
+                    seen_items.c.key.in_(keys[i:i + 500]))).scalars())
+        return out
+
+    def fetch_state(self, url: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(fetch_state).where(fetch_state.c.url == url)).mappings().first()
+        return dict(row) if row else {}
+
+    def set_fetch_state(self, url: str, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(fetch_state).where(fetch_state.c.url == url))
+            conn.execute(fetch_state.insert().values(url=url, fetched_at=datetime.now(UTC), **values))
 
     def add_report(self, report: Report) -> bool:
         return self.add_reports([report])[0]
@@ -78,7 +111,7 @@ class Store:
         conn.execute(reports.insert().values(
             id=rep.id, source=rep.source, url=rep.url, title=rep.title, outlet=rep.outlet, byline=rep.byline,
             published=rep.published, published_source=rep.published_source, language=rep.language,
-            declared_language=rep.declared_language,
+            declared_language=rep.declared_language, forwarded_from=rep.forwarded_from, links=list(rep.links),
             raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=datetime.now(UTC)))
         for key, table in CHILDREN.items():
             items = getattr(rep, key)
@@ -139,8 +172,8 @@ class Store:
             parts[key] = tuple(items)
         base = {k: row[k] for k in ("id", "source", "raw_text", "text", "title", "url", "outlet", "byline",
                                     "published_source",
-                                    "language", "declared_language", "story")}
-        return Report(**base, published=utc(row["published"]), **parts)
+                                    "language", "declared_language", "forwarded_from", "story")}
+        return Report(**base, published=utc(row["published"]), links=tuple(row["links"] or ()), **parts)
 
     def counts(self) -> dict[str, Any]:
         with self.engine.connect() as conn:

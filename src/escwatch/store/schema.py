@@ -48,6 +48,8 @@ reports = Table(
     Column("published_source", String(8)),
     Column("language", String(8), index=True),
     Column("declared_language", String(8)),
+    Column("forwarded_from", Text),
+    Column("links", JSON),
     Column("raw_text", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("story", String(64), index=True),
@@ -196,6 +198,33 @@ grade_overrides = Table(  # analysts' source grades, over the pack's
     Column("note", Text),
     Column("set_by", String(80), nullable=False),
     Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
+feeds = Table(  # feeds followed by `escwatch watch` (added by `escwatch feeds add/import`)
+    "feeds", metadata,
+    Column("url", String(2000), primary_key=True),
+    Column("title", Text),
+    Column("added_from", String(16), nullable=False),  # cli | opml | config
+    Column("enabled", Integer, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+fetch_state = Table(  # conditional GET and politeness state per URL
+    "fetch_state", metadata,
+    Column("url", String(2000), primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("status", Integer),
+    Column("error", Text),
+    Column("fetched_at", DateTime(timezone=True)),
+)
+
+seen_items = Table(  # every item a source delivered, once: feed entries, messages, URLs, files
+    "seen_items", metadata,
+    Column("key", String(2000), primary_key=True),
+    Column("report_id", String(64)),
+    Column("status", String(12), nullable=False),  # stored | duplicate | failed
+    Column("seen_at", DateTime(timezone=True), nullable=False),
 )
 
 Index("ix_indicator_hits_report_indicator", indicator_hits.c.report_id, indicator_hits.c.indicator)

@@ -72,7 +72,11 @@ def build(members: list[Report], copies: dict[str, str | None], pack: Pack) -> G
         rid = f"report:{r.id}"
         if copies.get(r.id):
             g.edges.append((rid, f"report:{copies[r.id]}", "copy_of", r.id))
-        cited = False
+        if r.forwarded_from:  # a forwarded channel post rests on the channel it came from
+            nid, attrs = source_node(r.forwarded_from, outlet_id(r.forwarded_from, pack), pack)
+            g.node(nid, **attrs)
+            g.edges.append((rid, nid, "forwarded_from", r.id))
+        cited = bool(r.forwarded_from)
         for c in r.cited_sources:
             if c.via == "said":  # a speaker quoted in the report is not what the report rests on
                 continue
