@@ -102,3 +102,17 @@ def test_new_entries_appear_on_the_next_poll(web, tmp_path) -> None:  # type: ig
     assert code == 0
     _, outp = _cli(db, "reports", "--json")
     assert len(json.loads(outp)) == 2
+
+
+def test_gdelt_file_feeds_the_fetcher_with_theme_filter(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gkg = (Path(__file__).parent / "fixtures" / "gdelt" / "20221002141500.gkg.csv").read_text(encoding="utf-8")
+    local = tmp_path / "local.gkg.csv"
+    local.write_text(gkg.replace("https://www.example.org", web.base).replace("https://example.com", web.base)
+                     .replace("https://example.org", web.base), encoding="utf-8")
+    web.files["/analysis/nuclear-posture"] = (FEEDS / "articles" / "train.html").read_bytes()
+    code, outp = _cli(tmp_path / "g.db", "ingest", "--gdelt", str(local), "--theme", "TAX_WEAPONS_NUCLEAR_WEAPONS",
+                      "--allow-private", "--json")
+    data = json.loads(outp)
+    assert code == 0 and data["new"] == 1
+    fetched = {p for _, p, _ in web.log if p != "/robots.txt"}
+    assert fetched == {"/analysis/nuclear-posture"}  # rows without the theme were not fetched

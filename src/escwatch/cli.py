@@ -309,6 +309,3 @@ def main() -> None:
         console.print(f"[red]error[/] {exc}")
         sys.exit(2)
 
-
-if __name__ == "__main__":
-    main()

@@ -204,9 +204,9 @@ def resolve_surnames(text: str, toks: list[Token], taken: set[int], people: list
     for idx, tok in enumerate(toks):
         if idx in taken:
             continue
-        m = by_last.get(tok.text) or (by_last.get(stem(tok.text)) if is_cyrillic(tok.text) else None)
-        if m and not (m.start <= tok.start < m.end):
-            out.append(replace(m, text=tok.text, start=tok.start, end=tok.end))
+        full = by_last.get(tok.text) or (by_last.get(stem(tok.text)) if is_cyrillic(tok.text) else None)
+        if full and not (full.start <= tok.start < full.end):
+            out.append(replace(full, text=tok.text, start=tok.start, end=tok.end))
     return out
 
 
@@ -230,7 +230,7 @@ def run(report: Report, ctx: Context) -> Report:
         mentions.append(Mention(text[m.start:m.end], m.start, m.end, e.id, e.name, e.type, e.wikidata, e.description))
         taken.update(range(m.first_tok, m.last_tok + 1))
     fresh = new_names(text, toks, taken, res, report.language)
-    for m in fresh:
-        taken.update(i for i, t in enumerate(toks) if m.start <= t.start < m.end)
+    for new in fresh:
+        taken.update(i for i, t in enumerate(toks) if new.start <= t.start < new.end)
     later = resolve_surnames(text, toks, taken, fresh)
     return replace(report, mentions=tuple(sorted(mentions + fresh + later, key=lambda x: x.start)))

@@ -135,7 +135,7 @@ def _country_entities() -> list[tuple[Entity, list[str]]]:
                 names.add(loc.territories[c.alpha_2])
         g = geo.get(c.alpha_2, {})
         cap = capitals.get((c.alpha_2, g.get("capital", "")))
-        name = locales["en"].territories.get(c.alpha_2) or getattr(c, "common_name", c.name)
+        name = str(locales["en"].territories.get(c.alpha_2) or getattr(c, "common_name", c.name))
         ent = Entity(id=f"country:{c.alpha_2}", type="place", name=name, aliases={}, country=c.alpha_2,
                      code=c.alpha_2, precision="country", lat=float(cap["latitude"]) if cap else None,
                      lon=float(cap["longitude"]) if cap else None, extra={"population": g.get("population", 0)})

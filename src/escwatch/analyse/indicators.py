@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import replace
 from functools import lru_cache
+from typing import cast
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.scan import Scanner
@@ -30,7 +31,8 @@ def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:
     fills: Fills = {}
     starts = [s for s, _ in sents]
     for label, m in sorted(scanner(pack, report.language).scan(report.text), key=lambda lm: lm[1].start()):
-        fills.setdefault(label, {}).setdefault(bisect_right(starts, m.start()) - 1, m.group())
+        key = cast(tuple[str, str], label)
+        fills.setdefault(key, {}).setdefault(bisect_right(starts, m.start()) - 1, m.group())
     for i, ms in enumerate(by_sentence(report.mentions, sents)):
         for ind in pack.indicators.values():
             for name, role in ind.roles.items():

@@ -16,12 +16,12 @@ def run(report: Report, ctx: Context) -> Report:
     places: list[PlaceRef] = []
     covered: list[tuple[int, int]] = []
     res = ctx.lang(report.language)
-    for m, region_id in res.find_regions(report.text):  # "het Westen" is a region, "naar het westen" is not
+    for rm, region_id in res.find_regions(report.text):  # "het Westen" is a region, "naar het westen" is not
         ent = ents.get(region_id)
         if ent:
-            places.append(PlaceRef(m.group(), m.start(), m.end(), ent.id, ent.name, ent.lat, ent.lon, ent.country,
+            places.append(PlaceRef(rm.group(), rm.start(), rm.end(), ent.id, ent.name, ent.lat, ent.lon, ent.country,
                                    ent.code, "region"))
-            covered.append((m.start(), m.end()))
+            covered.append((rm.start(), rm.end()))
     for m in report.mentions:
         if m.type not in PLACE_TYPES or any(s <= m.start < e for s, e in covered):
             continue

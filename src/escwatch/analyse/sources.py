@@ -71,14 +71,14 @@ def run(report: Report, ctx: Context) -> Report:
                 found.append(_cite(m, "named"))
             elif m.type in ("org", "unit") and _next_to_speech(text, m, res):
                 found.append(_cite(m, "said"))
-    for m in DASH_DATELINE.finditer(text[:1500]):  # "МОСКВА, 9 окт — РИА Новости."
-        ment = next((x for x in mentions if x.start == m.end() and x.type == "outlet"), None)
+    for dl in DASH_DATELINE.finditer(text[:1500]):  # "МОСКВА, 9 окт — РИА Новости."
+        ment = next((x for x in mentions if x.start == dl.end() and x.type == "outlet"), None)
         if ment:
             found.append(_cite(ment, "dateline"))
-    for m in DATELINE.finditer(text[:400]):
-        ment = next((x for x in mentions if x.start >= m.start("name") and x.type == "outlet"), None)
-        found.append(CitedSource(ment.name if ment else m.group("name"), m.group("name"), m.start("name"),
-                                 m.end("name"), ment.entity_id if ment else None, "dateline"))
+    for dl in DATELINE.finditer(text[:400]):
+        ment = next((x for x in mentions if x.start >= dl.start("name") and x.type == "outlet"), None)
+        found.append(CitedSource(ment.name if ment else dl.group("name"), dl.group("name"), dl.start("name"),
+                                 dl.end("name"), ment.entity_id if ment else None, "dateline"))
     unique: dict[str, CitedSource] = {}
     for c in found:
         unique.setdefault(c.name.casefold(), c)

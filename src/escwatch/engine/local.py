@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.pipeline import analyse_report
@@ -58,10 +59,11 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
     result = IngestResult()
     batch: list[Report] = []
     marks: list[tuple[str, str | None, str]] = []
+    states: list[dict[str, Any]] = []
     ids: set[str] = set()
 
     def flush() -> None:
-        for rep, new in zip(batch, store.add_reports(batch, marks), strict=True):
+        for rep, new in zip(batch, store.add_reports(batch, marks, states), strict=True):
             if new:
                 result.new += 1
                 result.new_ids.append(rep.id)
@@ -69,11 +71,14 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
                 result.duplicate += 1
         batch.clear()
         marks.clear()
+        states.clear()
 
     for item in items:
         doc = item.doc
         if doc is None:
             marks.append((item.key, None, "done"))
+            if item.fetch_state:
+                states.append(item.fetch_state)
         elif isinstance(doc, ErrorRecord):
             result.failed += 1
             result.errors.append(doc)

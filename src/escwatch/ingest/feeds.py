@@ -83,6 +83,8 @@ def _entry(e: Any) -> Entry | None:
     parts = [c.get("value", "") for c in e.get("content") or []] + [e.get("summary") or ""]
     html = max(parts, key=len) if parts else ""
     link = e.get("link") or None
+    if link and not link.startswith(("http://", "https://")):  # a bare guid feedparser took for a permalink
+        link = None
     title = e.get("title") or None
     published = _iso(e.get("published_parsed") or e.get("updated_parsed"))
     key = e.get("id") or link or hashlib.sha1(f"{title}|{published}|{html[:200]}".encode()).hexdigest()

@@ -15,6 +15,7 @@ from escwatch.errors import (
     WrongTypeError,
 )
 from escwatch.ingest.decode import decode
+from escwatch.ingest.telegram import is_telegram_export, telegram_docs
 from escwatch.records import ErrorRecord, RawDoc
 
 KINDS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
@@ -56,6 +57,9 @@ def _json_docs(text: str, path: Path) -> Iterator[RawDoc | ErrorRecord]:
             data = json.loads(text)
         except json.JSONDecodeError:
             data = None
+        if data is not None and is_telegram_export(data):  # a Telegram Desktop channel export (result.json)
+            yield from telegram_docs(data, str(path))
+            return
         if data is not None:
             items = data if isinstance(data, list) else [data]
             for n, obj in enumerate(items, 1):

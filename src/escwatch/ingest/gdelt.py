@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -243,14 +244,14 @@ def read_gdelt(path: Path, themes: Collection[str] = (), countries: Collection[s
             for m in members:
                 where = f"{path}!{m.filename}" if len(members) > 1 else label
                 if m.file_size > max_bytes:
-                    err = TooLargeError(f"{where}: {m.file_size:,} bytes uncompressed is over the limit of"
+                    err: InputError = TooLargeError(f"{where}: {m.file_size:,} bytes uncompressed is over the limit of"
                                         f" {max_bytes:,}")
                     yield ErrorRecord(where, STAGE, err.code, str(err))
                     continue
                 try:
                     with zf.open(m) as member:
                         yield from _read_stream(member, where, max_bytes, want_themes, want_countries, seen)
-                except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
+                except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as exc:
                     err = InputError(f"{where}: cannot read the zip member ({exc})")
                     yield ErrorRecord(where, STAGE, err.code, str(err))
     except InputError as exc:

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from escwatch.errors import EscwatchError, FetchError, FetchTimeoutError, HTTPStatusError
 from escwatch.ingest.decode import decode
@@ -26,6 +27,7 @@ class Item:
     key: str
     doc: RawDoc | ErrorRecord | None  # None: only mark the key (a file or feed URL whose items are all done)
     retry: bool = False  # a transient failure: not marked seen, tried again on the next poll
+    fetch_state: dict[str, Any] | None = None  # a feed's ETag etc., stored with its last entry (never before)
 
 
 def transient(exc: EscwatchError) -> bool:
@@ -51,10 +53,12 @@ def feed_items(url: str, fetcher: Fetcher, store: Store) -> Iterator[Item]:
                               status=getattr(exc, "status", None), error=str(exc))
         yield _failed(f"feed:{url}", url, "fetch", exc)
         return
-    store.set_fetch_state(url, etag=got.etag, last_modified=got.last_modified, status=got.status, error=None)
+    state = {"url": url, "etag": got.etag, "last_modified": got.last_modified, "status": got.status, "error": None}
     if got.not_modified:
+        store.set_fetch_state(**state)
         return
     yield from _feed_entries(url, got.content, fetcher, store)
+    yield Item(f"feed:{url}", None, fetch_state=state)  # only once every entry is stored: a crash re-reads the feed
 
 
 def _feed_entries(url: str, content: bytes, fetcher: Fetcher, store: Store) -> Iterator[Item]:

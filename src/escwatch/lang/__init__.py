@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from escwatch.analyse.scan import Scanner
 from escwatch.errors import PackSchemaError
@@ -48,7 +48,7 @@ class LangRes:
     def scan(self, keys: tuple[str, ...], text: str, start: int = 0,
              end: int | None = None) -> dict[str, list[re.Match[str]]]:
         """Per key, its non-overlapping matches in text[start:end] in one pass."""
-        return self.scanner(keys).by_label(text, start, end)
+        return cast(dict[str, list[re.Match[str]]], self.scanner(keys).by_label(text, start, end))
 
     def finditer(self, key: str, text: str, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
         return self.scan((key,), text, start, end).get(key, [])

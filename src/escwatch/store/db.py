@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
@@ -61,15 +61,18 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(select(reports.c.id).where(reports.c.id == report_id)).first() is not None
 
-    def add_reports(self, batch: Iterable[Report], seen: Iterable[tuple[str, str | None, str]] = ()) -> list[bool]:
+    def add_reports(self, batch: Iterable[Report], seen: Iterable[tuple[str, str | None, str]] = (),
+                    fetch_states: Iterable[Mapping[str, Any]] = ()) -> list[bool]:
         """Insert reports in one transaction; returns True per report that was new. ``seen`` (item key,
-        report id, status) rows are written in the same transaction: an item is marked seen exactly
-        when its report is stored, so a crash loses nothing and repeats nothing."""
+        report id, status) rows and feeds' fetch states are written in the same transaction: an item is
+        marked seen exactly when its report is stored, so a crash loses nothing and repeats nothing."""
         out = []
         with self.engine.begin() as conn:
             for rep in batch:
                 out.append(self._insert(conn, rep))
             self._mark_seen(conn, seen)
+            for state in fetch_states:
+                self._set_fetch_state(conn, **state)
         return out
 
     def _mark_seen(self, conn: Connection, seen: Iterable[tuple[str, str | None, str]]) -> None:
@@ -99,8 +102,11 @@ class Store:
 
     def set_fetch_state(self, url: str, **values: Any) -> None:
         with self.engine.begin() as conn:
-            conn.execute(delete(fetch_state).where(fetch_state.c.url == url))
-            conn.execute(fetch_state.insert().values(url=url, fetched_at=datetime.now(UTC), **values))
+            self._set_fetch_state(conn, url, **values)
+
+    def _set_fetch_state(self, conn: Connection, url: str, **values: Any) -> None:
+        conn.execute(delete(fetch_state).where(fetch_state.c.url == url))
+        conn.execute(fetch_state.insert().values(url=url, fetched_at=datetime.now(UTC), **values))
 
     def add_report(self, report: Report) -> bool:
         return self.add_reports([report])[0]
@@ -159,7 +165,7 @@ class Store:
                 yield self._build(conn, row)
 
     def _build(self, conn: Connection, row: Any) -> Report:
-        parts: dict[str, tuple[Any, ...]] = {}
+        parts: dict[str, Any] = {}
         for key, table in CHILDREN.items():
             rec = RECORD_OF[key]
             rename = {v: k for k, v in RENAMED.get(key, {}).items()}
