@@ -69,6 +69,15 @@ def _fast(text: str, languages: tuple[str, ...]) -> str | None:
     return None
 
 
+WARM_TEXT = "the news and the report, de berichten, die Nachrichten, les nouvelles, wiadomości, новости, новини"
+
+
+def warm(languages: tuple[str, ...]) -> None:
+    """Load every language model now (~4 s) rather than on the first hard text: for long-running
+    processes, so that no item waits for a model load."""
+    detector(languages).compute_language_confidence_values(WARM_TEXT)
+
+
 def detect(text: str, languages: tuple[str, ...]) -> str | None:
     fast = _fast(text, languages)
     if fast:
