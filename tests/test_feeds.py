@@ -116,3 +116,16 @@ def test_gdelt_file_feeds_the_fetcher_with_theme_filter(web, tmp_path) -> None: 
     assert code == 0 and data["new"] == 1
     fetched = {p for _, p, _ in web.log if p != "/robots.txt"}
     assert fetched == {"/analysis/nuclear-posture"}  # rows without the theme were not fetched
+
+
+def test_url_list_with_a_hostile_feed_a_page_and_a_missing_page(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lst = tmp_path / "urls.txt"
+    lst.write_text(f"# desk list\n{web.url('/billion_laughs.xml')}\n\n{web.url('/articles/train.html')}\n"
+                   f"{web.url('/articles/missing.html')}\n", encoding="utf-8")
+    code, outp = _cli(tmp_path / "u.db", "ingest", "--urls", str(lst), "--allow-private", "--json")
+    data = json.loads(outp)
+    assert code == 1 and data["new"] == 1  # the page; the run went on past the hostile feed
+    assert sorted(e["code"] for e in data["errors"]) == ["E404", "E407"]
+    _, outp = _cli(tmp_path / "u.db", "ingest", "--urls", str(lst), "--allow-private", "--json")
+    again = json.loads(outp)
+    assert again["new"] == 0 and again["duplicate"] == 0 and [e["code"] for e in again["errors"]] == []
