@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from webserver import Web, serve  # noqa: E402
+from webserver import Web, serve
 
 WARMUP = ("The city council of a small northern town approved a new budget for road repairs and school "
           "buildings on Monday, after a long debate about parking fees in the centre.")
