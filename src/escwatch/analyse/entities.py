@@ -14,7 +14,7 @@ from typing import Any
 import simplemma
 
 from escwatch.analyse.context import Context
-from escwatch.analyse.gazetteer import CITY, COUNTRY, Candidate, Gazetteer, is_slavic
+from escwatch.analyse.gazetteer import CITY, COUNTRY, SLAVIC, Candidate, Gazetteer, is_slavic
 from escwatch.analyse.text import Token, is_cyrillic, sentences, stem, tokens
 from escwatch.lang import SUPPORTED, LangRes, union
 from escwatch.records import Mention, Report
@@ -29,6 +29,7 @@ NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ][\w’'\-]*$")
 
 
 NONE: frozenset[int] = frozenset()
+WORD_START = re.compile(r"\w")
 ONE = frozenset({1})
 
 
@@ -45,22 +46,30 @@ def match_names(text: str, toks: list[Token], gaz: Gazetteer) -> list[Match]:
     """Greedy longest matches of gazetteer keys over the token stream."""
     out: list[Match] = []
     texts = [t.text for t in toks]
-    slavic = [is_slavic(t) for t in texts]
+    lows = [t.lower() for t in texts]
+    slavic = [is_slavic(t) for t in texts] if SLAVIC.search(text) else [False] * len(texts)
     stems = [stem(t) if sl else t for t, sl in zip(texts, slavic, strict=True)]
+    words = [bool(WORD_START.match(t)) for t in texts]
+    lengths_of, pairs = gaz.lengths, gaz.pairs
     i, n = 0, len(toks)
     while i < n:
-        if not toks[i].is_word:
+        if not words[i]:
             i += 1
             continue
-        lengths = gaz.lengths.get(texts[i].lower(), NONE) | gaz.lengths.get("~" + stems[i], NONE)
-        if i + 1 < n and f"{texts[i].lower()} {texts[i + 1].lower()}" not in gaz.pairs \
-                and f"~{stems[i]} {stems[i + 1]}" not in gaz.pairs:
+        lengths = lengths_of.get(lows[i], NONE)
+        if slavic[i]:
+            lengths = lengths | lengths_of.get("~" + stems[i], NONE)
+        if not lengths:
+            i += 1
+            continue
+        if lengths != ONE and i + 1 < n and f"{lows[i]} {lows[i + 1]}" not in pairs \
+                and f"~{stems[i]} {stems[i + 1]}" not in pairs:
             lengths = lengths & ONE  # no longer key starts with these two tokens
         hit = None
         for j in sorted((i + k - 1 for k in lengths if i + k <= n), reverse=True):
-            if not toks[j].is_word and texts[j] not in ".’'":
+            if not words[j] and texts[j] not in ".’'":
                 continue
-            if "\n" in text[toks[i].end:toks[j].start]:  # no line break inside a name
+            if j > i and "\n" in text[toks[i].end:toks[j].start]:  # no line break inside a name
                 continue
             cands = gaz.lookup_tokens(texts[i:j + 1], stems[i:j + 1], any(slavic[i:j + 1]))
             if cands:
