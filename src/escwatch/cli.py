@@ -196,26 +196,39 @@ def show_story(story_id: Annotated[str, typer.Argument(help="story id (from `esc
 
 @app.command()
 def export(
-    what: Annotated[str, typer.Option(help="what to export: reports | stories")] = "reports",
-    fmt: Annotated[str, typer.Option("--format", help="jsonl")] = "jsonl",
+    what: Annotated[str, typer.Option(help="reports | stories | observations | alerts")] = "reports",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl | csv | geojson | plover | misp")] = "jsonl",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write [default: stdout]")] = None,
+    bom: Annotated[bool, typer.Option(help="CSV: start with a UTF-8 byte-order mark (for Excel)")] = False,
 ) -> None:
-    """Export records (SCHEMA.md format for reports)."""
-    from escwatch.report.export import records, write_jsonl
+    """Export records: reports (SCHEMA.md records), stories, observations (of the current assessment) or
+    alerts, as JSON Lines, CSV, GeoJSON, PLOVER events or MISP events (field lists: docs/exports.md)."""
+    from escwatch.report.export import records
+    from escwatch.report.formats import check, write
     from escwatch.stories import list_stories
 
-    if fmt != "jsonl" or what not in {"reports", "stories"}:
-        raise EscwatchError(f"export of {what} as {fmt} is not available yet",
-                            hint="use --what reports|stories --format jsonl")
+    check(what, fmt)
     store, ctx = _store(), _context()
-    rows: Any = records(store.iter_reports(), ctx.pack) if what == "reports" else (
-        json.loads(json.dumps(r, default=str)) for r in list_stories(store, limit=10**9))
+    if what == "observations":
+        from escwatch.assess import assess as run_assess
+        from escwatch.assess.persist import observation_row, overrides
+
+        a = run_assess(store, ctx.pack, overrides=overrides(store, State.settings.extra))
+        rows: Any = [observation_row(o) for o in (a.days[-1].observations if a.days else [])]
+    elif what == "alerts":
+        from escwatch.assess.alerts import stored
+
+        rows = [al.as_dict() for al in stored(store)]
+    elif what == "stories":
+        rows = (json.loads(json.dumps(r, default=str)) for r in list_stories(store, limit=10**9))
+    else:
+        rows = records(store.iter_reports(), ctx.pack)
     if output:
-        with output.open("w", encoding="utf-8") as fh:
-            n = write_jsonl(rows, fh)
+        with output.open("w", encoding="utf-8", newline="") as fh:
+            n = write(rows, what, fmt, fh, bom)
         console.print(f"{n} records written to {output}")
     else:
-        write_jsonl(rows, sys.stdout)
+        write(rows, what, fmt, sys.stdout, bom)
 
 
 @app.command()
