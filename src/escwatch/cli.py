@@ -312,7 +312,7 @@ def db_upgrade() -> None:
     out.print(f"schema at revision {migrate.current(store.engine)}")
 
 
-from escwatch import cli_assess, cli_sources  # noqa: E402,F401  (register assess, explain, ..., feeds, watch)
+from escwatch import cli_assess, cli_report, cli_sources, cli_web  # noqa: E402,F401  (register the commands)
 
 
 def main() -> None:

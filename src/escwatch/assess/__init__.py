@@ -8,6 +8,7 @@ summed into an escalation index per day with an explanation for every value, and
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -58,8 +59,9 @@ class Assessment:
 
 
 def assess_supports(supports: list[Support], pack: Pack, start: date | None = None, end: date | None = None,
-                    scope: Scope = Scope()) -> Assessment:
-    """Replay the supports day by day: what was known each day, the index and the posteriors."""
+                    scope: Scope = Scope(), flagged_observations: AbstractSet[str] = frozenset()) -> Assessment:
+    """Replay the supports day by day: what was known each day, the index and the posteriors
+    (without the observations flagged wrong)."""
     model = load_model(pack)
     dated = sorted(s.published.date() for s in supports if s.published)
     a = Assessment(model, scope, supports)
@@ -70,7 +72,7 @@ def assess_supports(supports: list[Support], pack: Pack, start: date | None = No
         raise AssessError(f"{start} to {end} is more than {MAX_DAYS} days", hint="narrow it with --from/--to")
     day = start
     while day <= end:
-        obs = observations(supports, pack, upto=day)
+        obs = observations(supports, pack, upto=day, flagged_observations=flagged_observations)
         parts = contributions(model, obs, day, scope)
         a.days.append(Day(day, value(parts), posterior(model, [o for o in obs if scope.covers(o)], day), parts, obs))
         day += timedelta(days=1)
@@ -78,9 +80,11 @@ def assess_supports(supports: list[Support], pack: Pack, start: date | None = No
 
 
 def assess(store: Store, pack: Pack, start: date | None = None, end: date | None = None, scope: Scope = Scope(),
-           overrides: Mapping[str, str] | None = None) -> Assessment:
-    """Assess everything in the store (see ``assess_supports``)."""
-    return assess_supports(collect(store, pack, overrides), pack, start, end, scope)
+           overrides: Mapping[str, str] | None = None, flagged_reports: AbstractSet[str] = frozenset(),
+           flagged_observations: AbstractSet[str] = frozenset()) -> Assessment:
+    """Assess everything in the store (see ``assess_supports``), leaving out what analysts flagged wrong."""
+    return assess_supports(collect(store, pack, overrides, flagged_reports), pack, start, end, scope,
+                           flagged_observations)
 
 
 __all__ = ["Assessment", "Day", "Observation", "Scope", "Support", "assess", "assess_supports"]

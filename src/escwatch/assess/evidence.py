@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -147,14 +148,18 @@ def supports_of(members: list[Report], story_id: str, g: provenance.Graph, pack:
     return out
 
 
-def collect(store: Store, pack: Pack, overrides: Mapping[str, str] | None = None) -> list[Support]:
-    """Every support in the store: per story, its members' indicator hits with their origins."""
+def collect(store: Store, pack: Pack, overrides: Mapping[str, str] | None = None,
+            flagged_reports: AbstractSet[str] = frozenset()) -> list[Support]:
+    """Every support in the store: per story, its members' indicator hits with their origins. Reports an
+    analyst flagged wrong (``flagged_reports``, full ids) support nothing; they stay in the provenance graph."""
     overrides = overrides or {}
     with store.engine.connect() as conn:
         rows = conn.execute(select(reports.c.id, reports.c.story).where(reports.c.id.in_(
             select(indicator_hits.c.report_id)))).all()
     by_story: dict[str, list[str]] = defaultdict(list)
     for rid, story in rows:
+        if rid in flagged_reports:
+            continue
         by_story[story or f"r-{rid[:12]}"].append(rid)
     out: list[Support] = []
     for story_id, ids in sorted(by_story.items()):
@@ -169,9 +174,15 @@ def collect(store: Store, pack: Pack, overrides: Mapping[str, str] | None = None
     return out
 
 
-def observations(supports: Iterable[Support], pack: Pack, upto: date | None = None) -> list[Observation]:
+def observation_id(story: str, indicator: str) -> str:
+    return "o-" + hashlib.sha1(f"{story}|{indicator}".encode()).hexdigest()[:12]
+
+
+def observations(supports: Iterable[Support], pack: Pack, upto: date | None = None,
+                 flagged_observations: AbstractSet[str] = frozenset()) -> list[Observation]:
     """Supports grouped per (story, indicator), graded and held against the calendar; only supports
-    published on or before ``upto`` count when it is given."""
+    published on or before ``upto`` count when it is given; observations an analyst flagged wrong
+    (``flagged_observations``, ids) are left out."""
     groups: dict[tuple[str, str], list[Support]] = defaultdict(list)
     for s in supports:
         if s.published is None or (upto is not None and s.published.date() > upto):
@@ -179,6 +190,9 @@ def observations(supports: Iterable[Support], pack: Pack, upto: date | None = No
         groups[(s.story_id, s.indicator)].append(s)
     out = []
     for (story, ind), sup in sorted(groups.items()):
+        oid = observation_id(story, ind)
+        if oid in flagged_observations:
+            continue
         sup.sort(key=lambda s: (s.published, s.report_id, s.start))
         affirm: dict[str, str] = {}
         denying: set[str] = set()
@@ -192,9 +206,8 @@ def observations(supports: Iterable[Support], pack: Pack, upto: date | None = No
         day = min(s.published.date() for s in sup if s.published)
         event = min((s.event_day for s in sup if s.event_day), default=day)
         found = baseline.matches(event, ind, pack.calendar)
-        oid = hashlib.sha1(f"{story}|{ind}".encode()).hexdigest()[:12]
         out.append(Observation(
-            f"o-{oid}", story, ind, day, event, max(s.published.date() for s in sup if s.published), tuple(sup),
+            oid, story, ind, day, event, max(s.published.date() for s in sup if s.published), tuple(sup),
             tuple(o for o in affirm if o not in denying), tuple(sorted(denying)),
             grading.best(s.reliability for s in sup if not s.denied) if any(not s.denied for s in sup) else
             grading.best(s.reliability for s in sup),

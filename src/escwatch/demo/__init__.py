@@ -30,7 +30,7 @@ def run_demo(store: Store, ctx: Context, brief_path: Path) -> dict[str, Any]:
     a = assess(store, ctx.pack)
     save(store, a)
     reports = list(store.iter_reports())
-    write_brief(reports, ctx.pack, brief_path)
+    write_brief(store, ctx.pack, brief_path)
     counts = store.counts()
     counts["stories"] = len({r.story for r in reports if r.story})
     counts["brief"] = str(brief_path.resolve())

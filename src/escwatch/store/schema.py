@@ -227,6 +227,27 @@ seen_items = Table(  # every item a source delivered, once: feed entries, messag
     Column("seen_at", DateTime(timezone=True), nullable=False),
 )
 
+analyst_actions = Table(  # what analysts did in the web dashboard: grades, flags (wrong), notes; with who and when
+    "analyst_actions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # grade | flag | note
+    Column("target", String(16), nullable=False),  # source | report | observation | story
+    Column("target_id", String(200), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_analyst_actions_target", "target", "target_id"),
+)
+
+briefings = Table(  # briefings made: "what is new" counts from the last one's end
+    "briefings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("start_day", String(10), nullable=False),
+    Column("end_day", String(10), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 Index("ix_indicator_hits_report_indicator", indicator_hits.c.report_id, indicator_hits.c.indicator)
 
 CHILDREN = {"mentions": mentions, "places": places, "dates": dates, "quotes": quotes, "claims": claims,

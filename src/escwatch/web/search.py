@@ -1,0 +1,176 @@
+"""Full-text search over reports (title and text) with filters, facets and pages.
+
+SQLite: an FTS5 table ``reports_fts(report_id UNINDEXED, title, text)``, created on first use and
+brought up to date lazily before each search from the reports it does not hold yet (reports are
+never edited once stored, only added). It is not made by a migration: a virtual table and its shadow
+tables cannot be described in schema.py, which the migrations must match exactly.
+PostgreSQL: ``to_tsvector('simple', title || ' ' || text) @@ plainto_tsquery('simple', :q)``.
+The query is always a bound parameter; for FTS5 every term is quoted as a phrase, so FTS5 syntax
+(NEAR, OR, -, ^, *, column filters) is searched for as words, never interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, String, Subquery, bindparam, column, func, literal_column, select, text
+from sqlalchemy.engine import Connection
+
+from escwatch.records import utc
+from escwatch.store import Store
+from escwatch.store.schema import indicator_hits, mentions, reports
+
+MAX_TERMS = 32
+FACET_LIMIT = 20
+FACETS = ("language", "outlet", "indicator", "entity")
+SNIPPET_CHARS = 240
+_WORD = re.compile(r"\w")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SYNC_LOCK = threading.Lock()
+
+FTS_CREATE = ("CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5("
+              "report_id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2')")
+FTS_ADD = ("INSERT INTO reports_fts (report_id, title, text) SELECT id, coalesce(title, ''), text FROM reports "
+           "WHERE id NOT IN (SELECT report_id FROM reports_fts)")
+FTS_DROP = "DELETE FROM reports_fts WHERE report_id NOT IN (SELECT id FROM reports)"
+PG_CONFIG = "'simple'::regconfig"
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    language: str | None = None
+    outlet: str | None = None
+    indicator: str | None = None
+    entity: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+def clean(value: str) -> str:
+    """Control characters (NUL included) become spaces: neither FTS5 nor PostgreSQL text takes them all."""
+    return _CONTROL.sub(" ", value).strip()
+
+
+def terms(q: str) -> list[str]:
+    """The words of a query (tokens with at least one letter or digit), at most MAX_TERMS."""
+    return [t for t in clean(q).split() if _WORD.search(t)][:MAX_TERMS]
+
+
+def fts5_query(words: list[str]) -> str:
+    """An FTS5 query that means "all these words": each quoted as a phrase (quotes doubled)."""
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def sync_fts(conn: Connection) -> None:
+    """Create the SQLite FTS5 table if needed and add (drop) the reports it lacks (no longer has)."""
+    conn.exec_driver_sql(FTS_CREATE)
+    have = conn.exec_driver_sql("SELECT count(*) FROM reports_fts").scalar_one()
+    want = conn.execute(select(func.count()).select_from(reports)).scalar_one()
+    if have != want:
+        conn.exec_driver_sql(FTS_ADD)
+        conn.exec_driver_sql(FTS_DROP)
+
+
+def ensure_index(store: Store) -> None:
+    if store.engine.dialect.name != "sqlite":
+        return
+    with _SYNC_LOCK, store.engine.begin() as conn:
+        sync_fts(conn)
+
+
+def _conditions(f: Filters) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.language:
+        conds.append(reports.c.language == f.language)
+    if f.outlet:
+        conds.append(reports.c.outlet == f.outlet)
+    if f.indicator:
+        conds.append(reports.c.id.in_(select(indicator_hits.c.report_id).where(
+            indicator_hits.c.indicator == f.indicator)))
+    if f.entity:
+        conds.append(reports.c.id.in_(select(mentions.c.report_id).where(mentions.c.entity_id == f.entity)))
+    if f.start:
+        conds.append(reports.c.published >= datetime.combine(f.start, time.min, UTC))
+    if f.end and f.end < date.max:
+        conds.append(reports.c.published < datetime.combine(f.end + timedelta(days=1), time.min, UTC))
+    return conds
+
+
+def _pg_document() -> ColumnElement[Any]:
+    return func.to_tsvector(literal_column(PG_CONFIG), func.coalesce(reports.c.title, "") + " " + reports.c.text)
+
+
+def matched(dialect: str, f: Filters, words: list[str]) -> Subquery:
+    """(id, rank) of the matching reports; a lower rank is a better match."""
+    conds = _conditions(f)
+    if not words:
+        return select(reports.c.id, literal_column("0.0", Float).label("rank")).where(*conds).subquery("hits")
+    if dialect == "postgresql":
+        query = func.plainto_tsquery(literal_column(PG_CONFIG), " ".join(words))
+        doc = _pg_document()
+        return select(reports.c.id, (-func.ts_rank(doc, query)).label("rank")).where(
+            doc.op("@@")(query), *conds).subquery("hits")
+    fts = text("SELECT report_id, bm25(reports_fts) AS rank FROM reports_fts WHERE reports_fts MATCH :q").bindparams(
+        q=fts5_query(words)).columns(column("report_id", String), column("rank", Float)).subquery("fts")
+    return select(reports.c.id, fts.c.rank).join(fts, fts.c.report_id == reports.c.id).where(*conds).subquery("hits")
+
+
+def _facet(conn: Connection, key: Any, report_id: Any, hits: Subquery, limit: int | None = None) -> dict[str, int]:
+    n = func.count(func.distinct(report_id))
+    query = select(key, n).where(report_id.in_(select(hits.c.id)), key.is_not(None)).group_by(key).order_by(
+        n.desc(), key)
+    return {str(k): int(v) for k, v in conn.execute(query.limit(limit) if limit else query)}
+
+
+def facets(conn: Connection, hits: Subquery) -> dict[str, dict[str, int]]:
+    return {"language": _facet(conn, reports.c.language, reports.c.id, hits),
+            "outlet": _facet(conn, reports.c.outlet, reports.c.id, hits, FACET_LIMIT),
+            "indicator": _facet(conn, indicator_hits.c.indicator, indicator_hits.c.report_id, hits),
+            "entity": _facet(conn, mentions.c.entity_id, mentions.c.report_id, hits, FACET_LIMIT)}
+
+
+def excerpt(body: str, words: list[str], width: int = SNIPPET_CHARS) -> str:
+    """A plain-text window of ``body`` around the first of ``words`` it contains (else its start)."""
+    low = body.casefold()
+    at = min((i for i in (low.find(w.casefold()) for w in words) if i >= 0), default=0)
+    start = max(0, at - width // 3)
+    out = " ".join(body[start:start + width].split())
+    return ("…" if start else "") + out + ("…" if start + width < len(body) else "")
+
+
+def _fts_snippets(conn: Connection, ids: list[str], words: list[str]) -> dict[str, str]:
+    query = text("SELECT report_id, snippet(reports_fts, -1, '', '', '…', 32) FROM reports_fts "
+                 "WHERE reports_fts MATCH :q AND report_id IN :ids").bindparams(bindparam("ids", expanding=True))
+    return {rid: snip for rid, snip in conn.execute(query, {"q": fts5_query(words), "ids": ids})}
+
+
+def _page_rows(conn: Connection, hits: Subquery, page: int, size: int) -> list[Any]:
+    head = func.substr(reports.c.text, 1, SNIPPET_CHARS * 2).label("head")
+    query = select(reports.c.id, reports.c.title, reports.c.outlet, reports.c.language, reports.c.published,
+                   head).join(hits, hits.c.id == reports.c.id).order_by(
+        hits.c.rank, reports.c.published.desc().nulls_last(), reports.c.id)
+    return list(conn.execute(query.limit(size).offset((page - 1) * size)))
+
+
+def search(store: Store, f: Filters, page: int = 1, size: int = 20) -> dict[str, Any]:
+    """One page of matching reports (best first; newest first without a query), the total and facets."""
+    words = terms(f.q)
+    if f.q.strip() and not words:  # a query with nothing searchable in it matches nothing
+        return {"items": [], "total": 0, "page": page, "size": size, "facets": {k: {} for k in FACETS}}
+    dialect = store.engine.dialect.name
+    ensure_index(store)
+    hits = matched(dialect, f, words)
+    with store.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(hits)).scalar_one()
+        rows = _page_rows(conn, hits, page, size)
+        snippets = _fts_snippets(conn, [r.id for r in rows], words) if words and dialect == "sqlite" else {}
+        counts = facets(conn, hits)
+    items = [{"id": r.id, "title": r.title, "outlet": r.outlet, "language": r.language,
+              "published": p.isoformat() if (p := utc(r.published)) else None,
+              "snippet": snippets.get(r.id) or excerpt(r.head, words)} for r in rows]
+    return {"items": items, "total": total, "page": page, "size": size, "facets": counts}
