@@ -1,8 +1,9 @@
 """p50/p95 latency of the main API endpoints under 50 concurrent clients on a store of 100k generated
 reports (target p95 <= 100 ms). Server (`escwatch serve`) and load generator run on this machine.
 
-The store is generated in bulk (reports with mentions and indicator hits, stories, stored
-observations and index days), so no analysis runs; the search index is warmed before measuring.
+The store is generated in bulk (reports of 120 words drawn from a Zipf-like vocabulary, with mentions
+and indicator hits, stories, stored observations and index days), so no analysis runs; searches ask
+for two middling words; the search index is warmed before measuring.
 
     python benchmarks/api_load.py [--reports 100000] [--clients 50] [--requests 2000]
 """
@@ -35,6 +36,11 @@ INDICATORS = ("nuclear_weapons_movement", "nuclear_exercise", "nuclear_rhetoric"
 START = datetime(2022, 1, 1, tzinfo=UTC)
 
 
+VOCAB = [*WORDS, *(f"w{k}" for k in range(3000))]  # a Zipf-like vocabulary: few common words, many rare ones
+WEIGHTS = [1 / (rank + 1) for rank in range(len(VOCAB))]
+QUERY_WORDS = VOCAB[50:600]  # queries use middling words, as analysts' queries do
+
+
 def generate(url: str, n: int, seed: int = 7) -> list[str]:
     rnd = random.Random(seed)
     store = open_store(url)
@@ -44,7 +50,7 @@ def generate(url: str, n: int, seed: int = 7) -> list[str]:
             rows, ments, hits = [], [], []
             for i in range(lo, min(n, lo + 5000)):
                 rid = f"{i:064x}"
-                text = " ".join(rnd.choice(WORDS) for _ in range(120)) + f" item{i}"
+                text = " ".join(rnd.choices(VOCAB, WEIGHTS, k=120)) + f" item{i}"
                 when = START + timedelta(minutes=i * 5)
                 rows.append({"id": rid, "source": f"gen/{i}", "url": f"https://example.org/{i}", "title": f"Report {i}",
                              "outlet": f"Outlet {i % 150}", "published": when, "published_source": "meta",
@@ -90,7 +96,7 @@ async def load(base: str, ids: list[str], clients: int, total: int) -> dict[str,
         "overview": lambda: "/api/overview",
         "stories": lambda: f"/api/stories?page={rnd.randint(1, 200)}&size=20",
         "report": lambda: f"/api/reports/{rnd.choice(ids)}",
-        "search": lambda: f"/api/search?q={rnd.choice(WORDS)}+{rnd.choice(WORDS)}&size=20",
+        "search": lambda: f"/api/search?q={rnd.choice(QUERY_WORDS)}+{rnd.choice(QUERY_WORDS)}&size=20",
         "observations": lambda: f"/api/observations?page={rnd.randint(1, 50)}&size=20",
     }
     names = list(paths)

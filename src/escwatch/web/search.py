@@ -17,7 +17,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, String, Subquery, bindparam, column, func, literal_column, select, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Float,
+    MetaData,
+    String,
+    Subquery,
+    Table,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.engine import Connection
 
 from escwatch.records import utc
@@ -157,6 +171,18 @@ def _page_rows(conn: Connection, hits: Subquery, page: int, size: int) -> list[A
     return list(conn.execute(query.limit(size).offset((page - 1) * size)))
 
 
+_HITS = Table("search_hits", MetaData(), Column("id", String(64), primary_key=True), Column("rank", Float),
+              prefixes=["TEMPORARY"])
+
+
+def _materialise(conn: Connection, hits: Subquery) -> Table:
+    """The matching (id, rank) rows in a per-connection temporary table, filled by one FTS query."""
+    _HITS.create(conn, checkfirst=True)
+    conn.execute(_HITS.delete())
+    conn.execute(_HITS.insert().from_select(["id", "rank"], select(hits.c.id, hits.c.rank)))
+    return _HITS
+
+
 def search(store: Store, f: Filters, page: int = 1, size: int = 20) -> dict[str, Any]:
     """One page of matching reports (best first; newest first without a query), the total and facets."""
     words = terms(f.q)
@@ -164,8 +190,10 @@ def search(store: Store, f: Filters, page: int = 1, size: int = 20) -> dict[str,
         return {"items": [], "total": 0, "page": page, "size": size, "facets": {k: {} for k in FACETS}}
     dialect = store.engine.dialect.name
     ensure_index(store)
-    hits = matched(dialect, f, words)
+    hits: Any = matched(dialect, f, words)
     with store.engine.connect() as conn:
+        if dialect == "sqlite":  # match once: count, page and facets then read a small temporary table
+            hits = _materialise(conn, hits)
         total = conn.execute(select(func.count()).select_from(hits)).scalar_one()
         rows = _page_rows(conn, hits, page, size)
         snippets = _fts_snippets(conn, [r.id for r in rows], words) if words and dialect == "sqlite" else {}
