@@ -80,9 +80,16 @@ def assess_supports(supports: list[Support], pack: Pack, start: date | None = No
 
 
 def assess(store: Store, pack: Pack, start: date | None = None, end: date | None = None, scope: Scope = Scope(),
-           overrides: Mapping[str, str] | None = None, flagged_reports: AbstractSet[str] = frozenset(),
-           flagged_observations: AbstractSet[str] = frozenset()) -> Assessment:
-    """Assess everything in the store (see ``assess_supports``), leaving out what analysts flagged wrong."""
+           overrides: Mapping[str, str] | None = None, flagged_reports: AbstractSet[str] | None = None,
+           flagged_observations: AbstractSet[str] | None = None) -> Assessment:
+    """Assess everything in the store (see ``assess_supports``), leaving out what analysts flagged wrong
+    (read from the store unless given)."""
+    if flagged_reports is None or flagged_observations is None:
+        from escwatch.assess.persist import flags
+
+        stored_reports, stored_observations = flags(store)
+        flagged_reports = stored_reports if flagged_reports is None else flagged_reports
+        flagged_observations = stored_observations if flagged_observations is None else flagged_observations
     return assess_supports(collect(store, pack, overrides, flagged_reports), pack, start, end, scope,
                            flagged_observations)
 

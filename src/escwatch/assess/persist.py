@@ -12,7 +12,7 @@ from escwatch.assess import Assessment
 from escwatch.assess.evidence import Observation
 from escwatch.assess.index import Contribution
 from escwatch.store import Store
-from escwatch.store.schema import grade_overrides, index_days, observations
+from escwatch.store.schema import analyst_actions, grade_overrides, index_days, observations
 
 
 def observation_row(o: Observation) -> dict[str, Any]:
@@ -60,6 +60,14 @@ def overrides(store: Store, config: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def flags(store: Store) -> tuple[frozenset[str], frozenset[str]]:
+    """(report ids, observation ids) that analysts flagged wrong: every assessment leaves them out."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(analyst_actions.c.target, analyst_actions.c.target_id).where(
+            analyst_actions.c.kind == "flag")).all()
+    return (frozenset(i for t, i in rows if t == "report"), frozenset(i for t, i in rows if t == "observation"))
+
+
 def set_grade(store: Store, source: str, reliability: str, by: str, note: str | None = None) -> None:
     with store.engine.begin() as conn:
         conn.execute(delete(grade_overrides).where(grade_overrides.c.source == source))
@@ -67,4 +75,4 @@ def set_grade(store: Store, source: str, reliability: str, by: str, note: str | 
                                                      set_by=by, set_at=datetime.now(UTC)))
 
 
-__all__ = ["contribution_row", "observation_row", "overrides", "save", "set_grade"]
+__all__ = ["contribution_row", "flags", "observation_row", "overrides", "save", "set_grade"]

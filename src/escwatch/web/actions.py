@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from escwatch.assess.persist import set_grade
+from escwatch.assess.persist import flags, set_grade
 from escwatch.records import utc
 from escwatch.store import Store
 from escwatch.store.schema import analyst_actions
@@ -57,10 +57,7 @@ def note(store: Store, target: str, target_id: str, body: str, actor: str) -> di
 
 def flagged(store: Store) -> tuple[frozenset[str], frozenset[str]]:
     """(report ids, observation ids) flagged wrong."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(analyst_actions.c.target, analyst_actions.c.target_id).where(
-            analyst_actions.c.kind == "flag")).all()
-    return (frozenset(i for t, i in rows if t == "report"), frozenset(i for t, i in rows if t == "observation"))
+    return flags(store)
 
 
 def on(store: Store, target: str, target_id: str) -> list[dict[str, Any]]:
