@@ -43,3 +43,5 @@ def test_notebook_over_the_demo_store(tmp_path: Path) -> None:
         assert {"indicator", "reliability", "credibility", "supports"} <= set(obs.columns)
         assert isinstance(wb.assessment(), escwatch.Assessment)
         assert all(isinstance(o, escwatch.Observation) for o in wb.observations())
+        png = wb.plot("hypotheses", tmp_path / "h.png")
+        assert png.read_bytes()[:4] == b"\x89PNG"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,13 @@ class Workbench:
         a = self.assessment(**scope)
         return _df([{"day": d.day, "index": d.index, **{f"p_{h}": p for h, p in d.posteriors.items()},
                      "leader": d.leader} for d in a.days])
+
+    def plot(self, what: str, path: str | Path | None = None, **scope: Any) -> Any:
+        """A matplotlib Figure of the index, hypotheses, timeline or map; saved when ``path`` is given."""
+        from escwatch.report import plots
+
+        fig = plots.FIGURES[what](self.assessment(**scope))
+        return plots.save(fig, Path(path)) if path else fig
 
     def alerts_df(self) -> pd.DataFrame:
         return _df([al.as_dict() for al in self.alerts()])
