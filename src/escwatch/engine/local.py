@@ -63,7 +63,8 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
     ids: set[str] = set()
 
     def flush() -> None:
-        for rep, new in zip(batch, store.add_reports(batch, marks, states), strict=True):
+        keyed = [m for m in marks if m[0]]  # documents from files and folders have no item key
+        for rep, new in zip(batch, store.add_reports(batch, keyed, states), strict=True):
             if new:
                 result.new += 1
                 result.new_ids.append(rep.id)
@@ -109,42 +110,6 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
     return result
 
 
-def ingest_docs(items: Iterable[RawDoc | ErrorRecord], store: Store, ctx: Context,
-                progress: Callable[[str], None] | None = None) -> IngestResult:
+def ingest_docs(items: Iterable[RawDoc | ErrorRecord], store: Store, ctx: Context) -> IngestResult:
     """Parse, analyse and store every document; errors become rows and the run goes on."""
-    result = IngestResult()
-    batch: list[Report] = []
-    seen: set[str] = set()
-
-    def flush() -> None:
-        for rep, new in zip(batch, store.add_reports(batch), strict=True):
-            if new:
-                result.new += 1
-                result.new_ids.append(rep.id)
-            else:
-                result.duplicate += 1
-        batch.clear()
-
-    def fail(err: ErrorRecord) -> None:
-        result.failed += 1
-        result.errors.append(err)
-        store.add_error(err)
-
-    for item in items:
-        if isinstance(item, ErrorRecord):
-            fail(item)
-        else:
-            out = process_doc(item, ctx, skip=lambda rid: rid in seen or store.has_report(rid))
-            if out is None:
-                result.duplicate += 1
-            elif isinstance(out, ErrorRecord):
-                fail(out)
-            else:
-                seen.add(out.id)
-                batch.append(out)
-                if len(batch) >= BATCH:
-                    flush()
-        if progress:
-            progress(getattr(item, "source", ""))
-    flush()
-    return result
+    return ingest_items((Item("", doc) for doc in items), store, ctx, batch_size=BATCH)
