@@ -125,6 +125,7 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=100_000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=2000)
+    ap.add_argument("--workers", type=int, default=1, help="server processes (escwatch serve --workers)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="escwatch-api-"))
     db = tmp / "load.db"
@@ -132,7 +133,8 @@ def main() -> None:
     ids = generate(f"sqlite:///{db}", args.reports)
     print(f"store: {args.reports} generated reports in {time.perf_counter() - t0:.1f} s")
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "escwatch", "--db", str(db), "serve", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "escwatch", "--db", str(db), "serve", "--port", str(port),
+                               "--workers", str(args.workers)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -145,6 +147,7 @@ def main() -> None:
         t0 = time.perf_counter()
         httpx.get(base + "/api/search?q=missile", timeout=600)  # builds the full-text index once
         print(f"search index warmed in {time.perf_counter() - t0:.1f} s")
+        asyncio.run(load(base, ids, args.clients, 20 * args.workers * 5))  # warm-up: every process loads its models
         t0 = time.perf_counter()
         times = asyncio.run(load(base, ids, args.clients, args.requests))
         wall = time.perf_counter() - t0
@@ -152,7 +155,8 @@ def main() -> None:
         server.terminate()
         server.wait(30)
     rate = args.requests / wall
-    print(f"{args.requests} requests, {args.clients} concurrent clients, {wall:.1f} s ({rate:.0f} req/s)")
+    print(f"{args.requests} requests, {args.clients} concurrent clients, {args.workers} server processes, "
+          f"{wall:.1f} s ({rate:.0f} req/s)")
     print(f"{'endpoint':<14}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}")
     every: list[float] = []
     for name, ts in times.items():

@@ -48,6 +48,7 @@ def serve(
     token: Annotated[str | None, typer.Option(
         help=f"token that allows analysts' actions (grade, flag, note) [default: ${TOKEN_ENV} or config "
              "web.token; without one the dashboard is read-only]")] = None,
+    workers: Annotated[int, typer.Option(help="server processes (one per core serves more clients)", min=1)] = 1,
 ) -> None:
     """Serve the web dashboard and its JSON API (works offline: every asset ships with escwatch)."""
     import uvicorn
@@ -62,8 +63,15 @@ def serve(
         else:
             console.print(f"[yellow]warning[/] binding {host}: the token travels in clear over plain HTTP; "
                           "put a TLS proxy in front for use beyond this machine.")
-    application = create_app(State.settings, token=secret)
     shown = f"[{host}]" if ":" in host else host
     out.print(f"escwatch dashboard on http://{shown}:{port}/  "
               f"({'actions enabled with the token' if secret else 'read-only: no token'}); Ctrl+C stops it")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(State.settings, token=secret), host=host, port=port, log_level="warning")
+        return
+    # several processes: each builds the app from the environment (uvicorn imports it by name)
+    os.environ.update({"ESCWATCH_DB": State.settings.db, "ESCWATCH_PACKS": os.pathsep.join(State.settings.packs)})
+    if secret:
+        os.environ[TOKEN_ENV] = secret
+    uvicorn.run("escwatch.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")

@@ -95,3 +95,13 @@ def create_app(settings: Settings, token: str | None = None) -> FastAPI:
     else:
         mount_pages(app)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for a server process started by name (``escwatch serve --workers N``): settings from the
+    ESCWATCH_* environment, the token from ESCWATCH_TOKEN."""
+    import os
+
+    from escwatch.config import load_settings
+
+    return create_app(load_settings(), token=os.environ.get("ESCWATCH_TOKEN") or None)
