@@ -25,7 +25,6 @@ from sqlalchemy import (
     String,
     Subquery,
     Table,
-    bindparam,
     column,
     func,
     literal_column,
@@ -90,11 +89,21 @@ def sync_fts(conn: Connection) -> None:
         conn.exec_driver_sql(FTS_DROP)
 
 
+_SYNCED: dict[str, int] = {}  # store URL -> report count the index was last brought up to
+
+
 def ensure_index(store: Store) -> None:
+    """Bring the FTS5 index up to date when the store's report count moved since this process last did
+    (counting the FTS table itself is a full scan: it is done only then)."""
     if store.engine.dialect.name != "sqlite":
+        return
+    with store.engine.connect() as conn:
+        now = conn.execute(select(func.count()).select_from(reports)).scalar_one()
+    if _SYNCED.get(store.url) == now:
         return
     with _SYNC_LOCK, store.engine.begin() as conn:
         sync_fts(conn)
+    _SYNCED[store.url] = now
 
 
 def _conditions(f: Filters) -> list[ColumnElement[bool]]:
@@ -141,9 +150,17 @@ def _facet(conn: Connection, key: Any, report_id: Any, hits: Subquery, limit: in
     return {str(k): int(v) for k, v in conn.execute(query.limit(limit) if limit else query)}
 
 
-def facets(conn: Connection, hits: Subquery) -> dict[str, dict[str, int]]:
-    return {"language": _facet(conn, reports.c.language, reports.c.id, hits),
-            "outlet": _facet(conn, reports.c.outlet, reports.c.id, hits, FACET_LIMIT),
+def _report_facet(conn: Connection, key: Any, hits: Any, limit: int | None = None) -> dict[str, int]:
+    """Counts of a column of the reports themselves (hit ids are unique: no DISTINCT)."""
+    n = func.count()
+    query = select(key, n).where(reports.c.id.in_(select(hits.c.id)), key.is_not(None)).group_by(key).order_by(
+        n.desc(), key)
+    return {str(k): int(v) for k, v in conn.execute(query.limit(limit) if limit else query)}
+
+
+def facets(conn: Connection, hits: Any) -> dict[str, dict[str, int]]:
+    return {"language": _report_facet(conn, reports.c.language, hits),
+            "outlet": _report_facet(conn, reports.c.outlet, hits, FACET_LIMIT),
             "indicator": _facet(conn, indicator_hits.c.indicator, indicator_hits.c.report_id, hits),
             "entity": _facet(conn, mentions.c.entity_id, mentions.c.report_id, hits, FACET_LIMIT)}
 
@@ -157,21 +174,18 @@ def excerpt(body: str, words: list[str], width: int = SNIPPET_CHARS) -> str:
     return ("…" if start else "") + out + ("…" if start + width < len(body) else "")
 
 
-def _fts_snippets(conn: Connection, ids: list[str], words: list[str]) -> dict[str, str]:
-    query = text("SELECT report_id, snippet(reports_fts, -1, '', '', '…', 32) FROM reports_fts "
-                 "WHERE reports_fts MATCH :q AND report_id IN :ids").bindparams(bindparam("ids", expanding=True))
-    return {rid: snip for rid, snip in conn.execute(query, {"q": fts5_query(words), "ids": ids})}
+def _page_rows(conn: Connection, hits: Any, page: int, size: int) -> list[Any]:
+    """The page's rows, best first: ids are ordered and cut first, the texts read only for those."""
+    order = select(reports.c.id).join(hits, hits.c.id == reports.c.id).order_by(
+        hits.c.rank, reports.c.published.desc().nulls_last(), reports.c.id).limit(size).offset((page - 1) * size)
+    ids = list(conn.execute(order).scalars())
+    rows = {r.id: r for r in conn.execute(select(
+        reports.c.id, reports.c.title, reports.c.outlet, reports.c.language, reports.c.published,
+        reports.c.text.label("head")).where(reports.c.id.in_(ids)))}
+    return [rows[i] for i in ids]
 
 
-def _page_rows(conn: Connection, hits: Subquery, page: int, size: int) -> list[Any]:
-    head = func.substr(reports.c.text, 1, SNIPPET_CHARS * 2).label("head")
-    query = select(reports.c.id, reports.c.title, reports.c.outlet, reports.c.language, reports.c.published,
-                   head).join(hits, hits.c.id == reports.c.id).order_by(
-        hits.c.rank, reports.c.published.desc().nulls_last(), reports.c.id)
-    return list(conn.execute(query.limit(size).offset((page - 1) * size)))
-
-
-_HITS = Table("search_hits", MetaData(), Column("id", String(64), primary_key=True), Column("rank", Float),
+_HITS = Table("search_hits", MetaData(), Column("id", String(64), primary_key=True), Column("rank", Float, index=True),
               prefixes=["TEMPORARY"])
 
 
@@ -196,9 +210,8 @@ def search(store: Store, f: Filters, page: int = 1, size: int = 20) -> dict[str,
             hits = _materialise(conn, hits)
         total = conn.execute(select(func.count()).select_from(hits)).scalar_one()
         rows = _page_rows(conn, hits, page, size)
-        snippets = _fts_snippets(conn, [r.id for r in rows], words) if words and dialect == "sqlite" else {}
         counts = facets(conn, hits)
     items = [{"id": r.id, "title": r.title, "outlet": r.outlet, "language": r.language,
               "published": p.isoformat() if (p := utc(r.published)) else None,
-              "snippet": snippets.get(r.id) or excerpt(r.head, words)} for r in rows]
+              "snippet": excerpt(r.head, words)} for r in rows]
     return {"items": items, "total": total, "page": page, "size": size, "facets": counts}
