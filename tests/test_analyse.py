@@ -106,3 +106,21 @@ def test_every_span_points_into_the_text(analyse) -> None:  # type: ignore[no-un
     for group in (rep.mentions, rep.places, rep.dates, rep.quotes, rep.claims, rep.cited_sources):
         for item in group:
             assert rep.text[item.start:item.end] == item.text
+
+
+def test_common_date_forms_resolve_without_dateparser() -> None:
+    from datetime import date
+
+    from escwatch.analyse.dates import _quick
+
+    day = date(2022, 10, 5)  # a Wednesday
+    assert _quick("3 oktober 2022", "nl", day) == date(2022, 10, 3)
+    assert _quick("october 3", "en", day) == date(2022, 10, 3)
+    assert _quick("3 октября", "ru", day) == date(2022, 10, 3)
+    assert _quick("12 dezember", "de", day) == date(2021, 12, 12)  # a year left out: the most recent past one
+    assert _quick("2022-10-01", "en", day) == date(2022, 10, 1)
+    assert _quick("on friday", "en", day) == date(2022, 9, 30)
+    assert _quick("w środę", "pl", day) == date(2022, 9, 28)  # the same weekday: a week before, as dateparser
+    assert _quick("в пятницу", "ru", day) == date(2022, 9, 30)
+    assert _quick("środowisko", "pl", day) is None  # a longer word is not a weekday
+    assert _quick("31 februari", "nl", day) is None

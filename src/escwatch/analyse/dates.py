@@ -23,9 +23,114 @@ def _parse(phrase: str, lang: str | None, base: datetime) -> date | None:
     return _parse_cached(phrase.lower(), lang, base.date())
 
 
+DAY_MONTH = re.compile(r"^(\d{1,2})\.?\s+([^\W\d_]+)\.?(?:\s+(\d{4}))?$")
+MONTH_DAY = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?$")
+ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+@lru_cache(maxsize=16)
+def _month_names(lang: str) -> dict[str, int]:
+    """Month names of a language in every form babel knows (wide, abbreviated; format and stand-alone,
+    so genitives like "октября", "października" too), lower-cased."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        loc = Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return {}
+    out: dict[str, int] = {}
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            for num, name in loc.months[context][width].items():
+                out.setdefault(str(name).lower().rstrip("."), int(num))
+    return out
+
+
+@lru_cache(maxsize=16)
+def _weekday_names(lang: str) -> dict[str, int]:
+    """Weekday names (0 = Monday) in babel's forms, and their first four letters for inflected forms
+    ("пятницу", "środę")."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        loc = Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return {}
+    out: dict[str, int] = {}
+    for context in ("format", "stand-alone"):
+        for num, name in loc.days[context]["wide"].items():
+            low = str(name).lower()
+            out.setdefault(low, int(num))
+            if lang in SLAVIC_LANGS:  # "~пятн" -> Friday, for forms at most 2 letters longer than the name
+                out.setdefault("~" + low[:4], int(num))
+                out[f"~{low[:4]}#len"] = max(out.get(f"~{low[:4]}#len", 0), len(low) + 2)
+    return out
+
+
+SLAVIC_LANGS = {"pl", "ru", "uk"}  # weekday names inflect: "пятницу", "środę", "niedzieli"
+
+
+PREPOSITIONS = {"on", "op", "am", "le", "в", "во", "у", "w", "we"}
+
+
+def _weekday(phrase: str, lang: str, day: date) -> date | None:
+    """ "on Friday", "в пятницу": the last such weekday strictly before ``day`` (as dateparser does)."""
+    words = phrase.split()
+    if not words or len(words) > 2 or (len(words) == 2 and words[0] not in PREPOSITIONS):
+        return None
+    names = _weekday_names(lang)
+    word = words[-1]
+    num = names.get(word)
+    if num is None and len(word) >= 5 and len(word) <= names.get(f"~{word[:4]}#len", 0):
+        num = names.get("~" + word[:4])  # an inflected form, not a longer word ("środowisko")
+    if num is None:
+        return None
+    back = (day.weekday() - num) % 7 or 7
+    return day - timedelta(days=back)
+
+
+def _month_only(phrase: str, lang: str, day: date) -> date | None:
+    """ "October", "dezember": that month's day of ``day`` in the most recent year not after it."""
+    month = _month_names(lang).get(phrase)
+    if month is None or day.day > 28:
+        return None
+    got = date(day.year, month, day.day)
+    return got if got <= day else date(day.year - 1, month, day.day)
+
+
+def _quick(phrase: str, lang: str | None, day: date) -> date | None:
+    """The common forms ("3 October 2022", "October 3", "3 октября", ISO) without dateparser: a year left
+    out is the most recent one that does not put the date after ``day`` (as PREFER_DATES_FROM=past)."""
+    if m := ISO_DAY.match(phrase):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    if lang is None:
+        return None
+    m = DAY_MONTH.match(phrase) or MONTH_DAY.match(phrase)
+    if not m:
+        return _weekday(phrase, lang, day) or _month_only(phrase, lang, day)
+    d, name = (m.group(1), m.group(2)) if m.re is DAY_MONTH else (m.group(2), m.group(1))
+    month = _month_names(lang).get(name) or _month_names("en").get(name)
+    if month is None:
+        return None
+    try:
+        if m.group(3):
+            return date(int(m.group(3)), month, int(d))
+        got = date(day.year, month, int(d))
+        return got if got <= day else date(day.year - 1, month, int(d))
+    except ValueError:
+        return None
+
+
 @lru_cache(maxsize=4096)
 def _parse_cached(phrase: str, lang: str | None, day: date) -> date | None:
     import dateparser
+
+    quick = _quick(phrase, lang, day)
+    if quick is not None:
+        return quick if 1900 <= quick.year <= 2200 else None
 
     base = datetime(day.year, day.month, day.day, 12)
     settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",

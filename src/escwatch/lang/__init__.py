@@ -63,9 +63,18 @@ class LangRes:
     def is_speech_verb(self, word: str) -> bool:
         """A verb of saying, also in a form the list lacks (podkreślał ~ podkreślił, заявляла ~ заявил)."""
         low = word.lower()
-        if low in self.speech_verbs:
-            return True
-        return len(low) >= 7 and any(low[:k] in self.speech_prefixes for k in range(6, min(len(low), 10)))
+        got = self._speech_cache.get(low)
+        if got is None:
+            got = low in self.speech_verbs or (
+                len(low) >= 7 and any(low[:k] in self.speech_prefixes for k in range(6, min(len(low), 10))))
+            if len(self._speech_cache) > 500_000:  # a bounded memo of the words seen
+                self._speech_cache.clear()
+            self._speech_cache[low] = got
+        return got
+
+    @cached_property
+    def _speech_cache(self) -> dict[str, bool]:
+        return {}
 
     def find_regions(self, text: str) -> list[tuple[re.Match[str], str]]:
         """(match, region id) for every vague-region phrase; phrases with a capital match case-sensitively."""
