@@ -43,7 +43,7 @@ class WebError(EscwatchError):
 class ActionsDisabledError(WebError):
     code = "E700"
     status = 403
-    hint = "actions need a token: `escwatch web --token SECRET` (the dashboard is read-only without one)"
+    hint = "actions need a token: `escwatch serve --token SECRET` (the dashboard is read-only without one)"
 
 
 class UnauthorizedError(WebError):
