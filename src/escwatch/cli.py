@@ -201,8 +201,10 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write [default: stdout]")] = None,
     bom: Annotated[bool, typer.Option(help="CSV: start with a UTF-8 byte-order mark (for Excel)")] = False,
 ) -> None:
-    """Export records: reports (SCHEMA.md records), stories, observations (of the current assessment) or
-    alerts, as JSON Lines, CSV, GeoJSON, PLOVER events or MISP events (field lists: docs/exports.md)."""
+    """Export reports, stories, observations or alerts as JSON Lines, CSV, GeoJSON, PLOVER or MISP.
+
+    Reports are SCHEMA.md records; observations are those of the current assessment; field lists are in
+    docs/exports.md."""
     from escwatch.report.export import records
     from escwatch.report.formats import check, write
     from escwatch.stories import list_stories

@@ -22,8 +22,10 @@ def brief(start: FromOpt = None, end: ToOpt = None,
                             ] = None,
           since: Annotated[str | None, typer.Option(help="what is new counts from this day [default: the last "
                                                          "briefing's end]")] = None) -> None:
-    """A briefing a desk could send: key judgements in estimative language, charts, map, top stories with
-    their independent origins and grades, what is new, what to watch for, sources."""
+    """A briefing a desk could send out, as Markdown, self-contained HTML or PDF.
+
+    Key judgements in estimative language, charts, map, top stories with their independent origins and
+    grades, what is new since the last briefing, what to watch for, sources with links."""
     from escwatch.assess.persist import overrides
     from escwatch.report import brief as b
 
