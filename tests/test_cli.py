@@ -68,3 +68,13 @@ def test_demo_runs_whole_pipeline(tmp_path: Path) -> None:
     assert summary["stories"] >= 3
     text = brief.read_text(encoding="utf-8")
     assert "nuclear_weapons_movement" in text and "## Sources" in text
+
+
+def test_store_urls_are_normalised_and_passwords_never_shown() -> None:
+    from escwatch.config import Settings, shown
+
+    assert Settings(db="postgresql://u:secret@127.0.0.1/db").db_url == "postgresql+psycopg://u:secret@127.0.0.1/db"
+    assert Settings(db="postgres://u@h/db").db_url == "postgresql+psycopg://u@h/db"
+    assert Settings(db="x.db").db_url.startswith("sqlite:///")
+    assert "secret" not in shown("postgresql://u:secret@127.0.0.1/db") and "***" in shown("postgresql://u:s@h/d")
+    assert shown("local.db") == "local.db"

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from escwatch.config import Settings, load_settings
+from escwatch.config import Settings, load_settings, shown
 from escwatch.errors import EscwatchError
 
 app = typer.Typer(help="escwatch — Escalation Watch: nuclear signalling in open sources, explained.",
@@ -276,7 +276,7 @@ def list_errors(as_json: JsonOpt = False) -> None:
 
 @app.command()
 def demo(
-    db: Annotated[Path, typer.Option(help="SQLite file for the demo")] = Path("escwatch-demo.db"),
+    db: Annotated[str, typer.Option(help="store for the demo: a SQLite path or a database URL")] = "escwatch-demo.db",
     brief_path: Annotated[Path, typer.Option("--brief", help="where to write the briefing")] = Path(
         "escwatch-demo-brief.md"),
     as_json: JsonOpt = False,
@@ -291,7 +291,7 @@ def demo(
     if as_json:
         _emit(summary)
         return
-    out.print(f"\n[bold]escwatch demo[/] — store {db}")
+    out.print(f"\n[bold]escwatch demo[/] — store {shown(db)}")
     out.print(f"reports: {summary['reports']}  by language: " +
               ", ".join(f"{k} {v}" for k, v in sorted(summary["languages"].items())))
     out.print(f"entities found: {summary['entities']}  (distinct)")
@@ -301,7 +301,7 @@ def demo(
         a = summary["assessment"]
         out.print(f"escalation index: peak {a['peak_index']} on {a['peak_day']}; on {a['last_day']}: " +
                   ", ".join(f"{h} {p:.0%}" for h, p in a["posteriors"].items()))
-        out.print(f"next: escwatch --db {db} explain {a['peak_day']}  ·  escwatch --db {db} hypotheses")
+        out.print(f"next: escwatch --db {shown(db)} explain {a['peak_day']}  ·  escwatch --db {shown(db)} hypotheses")
     out.print(f"briefing written to {summary['brief']}")
 
 

@@ -14,6 +14,18 @@ DEFAULT_DB = "escwatch.db"
 CONFIG_FILE = "escwatch.toml"
 
 
+def shown(url: str) -> str:
+    """A store URL fit to print: any password replaced by ***."""
+    if "://" not in url:
+        return url
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("://", 1)[0] + "://…@" + url.rsplit("@", 1)[-1]
+
+
 @dataclass(frozen=True)
 class Settings:
     db: str = DEFAULT_DB
@@ -25,6 +37,9 @@ class Settings:
     def db_url(self) -> str:
         """SQLAlchemy URL for ``db`` (a path becomes a SQLite URL)."""
         if "://" in self.db:
+            for prefix in ("postgresql://", "postgres://"):  # the driver escwatch installs: psycopg 3
+                if self.db.startswith(prefix):
+                    return "postgresql+psycopg://" + self.db[len(prefix):]
             return self.db
         return f"sqlite:///{Path(self.db).expanduser()}"
 
