@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +14,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from sqlalchemy import select
 
+from conftest import Stores, store_at
 from escwatch.analyse.context import Context
 from escwatch.assess import alerts as al
 from escwatch.assess import assess
@@ -24,7 +23,6 @@ from escwatch.config import Settings
 from escwatch.demo import corpus_files, run_demo
 from escwatch.engine import ingest_docs
 from escwatch.ingest.files import read_file
-from escwatch.store import open_store
 from escwatch.store.schema import analyst_actions, grade_overrides
 from escwatch.web.app import create_app
 from escwatch.web.security import CSP
@@ -34,31 +32,30 @@ BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory, ctx: Context) -> Path:
+def demo_db(tmp_path_factory: pytest.TempPathFactory, ctx: Context, stores: Stores) -> str:
     """The demo corpus ingested, grouped and assessed once for the module, with its alerts recorded."""
     tmp = tmp_path_factory.mktemp("api")
-    store = open_store(f"sqlite:///{tmp / 'demo.db'}")
+    db = stores.new("api")
+    store = store_at(db)
     ingest_docs((d for f in corpus_files() for d in read_file(f)), store, ctx)
     run_demo(store, ctx, tmp / "b.md")
     al.record(store, al.evaluate(assess(store, ctx.pack), al.rules_from({})))
     store.close()
-    return tmp / "demo.db"
+    return db
 
 
 @pytest.fixture(scope="module")
-def client(demo_db: Path) -> Iterator[TestClient]:
+def client(demo_db: str) -> Iterator[TestClient]:
     """A read-only app (no token) over the demo store."""
     with TestClient(create_app(Settings(db=str(demo_db)))) as c:
         yield c
 
 
 @pytest.fixture()
-def writable(demo_db: Path, tmp_path: Path) -> Iterator[TestClient]:
+def writable(demo_db: str, stores: Stores) -> Iterator[TestClient]:
     """An app with a token over a private copy of the demo store (actions change it)."""
-    copy = tmp_path / "copy.db"
-    with sqlite3.connect(demo_db) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    with TestClient(create_app(Settings(db=str(copy)), token=TOKEN)) as c:
+    copy = stores.copy(demo_db)
+    with TestClient(create_app(Settings(db=copy), token=TOKEN)) as c:
         yield c
 
 
@@ -243,7 +240,7 @@ def test_csrf_cookie(client: TestClient) -> None:
     assert "httponly" not in cookie.lower()
 
 
-def test_grade_is_recorded(writable: TestClient, demo_db: Path) -> None:
+def test_grade_is_recorded(writable: TestClient, demo_db: str) -> None:
     r = writable.post("/api/actions/grade", json={"source": "Rybar", "reliability": "e", "note": "milblogger"},
                       headers=csrf(writable))
     assert r.status_code == 200, r.text
@@ -304,9 +301,9 @@ def test_notes(writable: TestClient) -> None:
                            headers=csrf(writable)), 404, "E301")
 
 
-def test_flags_reach_the_evidence(demo_db: Path, ctx: Context) -> None:
+def test_flags_reach_the_evidence(demo_db: str, ctx: Context) -> None:
     """collect() skips flagged reports, observations() flagged observations; defaults change nothing."""
-    store = open_store(f"sqlite:///{demo_db}")
+    store = store_at(demo_db)
     supports = collect(store, ctx.pack)
     rid = supports[0].report_id
     assert all(s.report_id != rid for s in collect(store, ctx.pack, flagged_reports={rid}))
@@ -333,7 +330,7 @@ def test_unknown_route_is_json(client: TestClient) -> None:
     assert "GET" in r.headers["allow"]
 
 
-def test_unexpected_errors_hide_details(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_errors_hide_details(demo_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from escwatch.web import api
 
     def boom(self: api.Web) -> None:

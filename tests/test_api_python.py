@@ -24,12 +24,12 @@ def test_analyse_one_text_without_a_store() -> None:
     assert rep.text[rep.mentions[0].start:rep.mentions[0].end] == rep.mentions[0].text
 
 
-def test_notebook_over_the_demo_store(tmp_path: Path) -> None:
+def test_notebook_over_the_demo_store(tmp_path: Path, db_url: str) -> None:
     from typer.testing import CliRunner
 
     from escwatch.cli import app
 
-    db = tmp_path / "demo.db"
+    db = db_url
     made = CliRunner().invoke(app, ["demo", "--db", str(db), "--brief", str(tmp_path / "b.md"), "--json"])
     assert made.exit_code == 0
     with escwatch.open(str(db)) as wb:

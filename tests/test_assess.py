@@ -12,6 +12,7 @@ from typing import ClassVar
 import pytest
 from typer.testing import CliRunner
 
+from conftest import store_at
 from escwatch.assess import Scope, assess
 from escwatch.assess import alerts as al
 from escwatch.assess.baseline import in_window, matches
@@ -64,13 +65,11 @@ def test_credibility_from_independent_origins_and_modality() -> None:
     assert credibility({}, [])[0] == 6
 
 
-def test_inside_the_grom_window_weighs_less_than_in_july(tmp_path, ctx) -> None:  # type: ignore[no-untyped-def]
-    from escwatch.store import open_store
-
+def test_inside_the_grom_window_weighs_less_than_in_july(stores, ctx) -> None:  # type: ignore[no-untyped-def]
     results = {}
     for label, when in (("october", datetime(2023, 10, 24, 9, tzinfo=UTC)),
                         ("july", datetime(2023, 7, 11, 9, tzinfo=UTC))):
-        store = open_store(f"sqlite:///{tmp_path / label}.db")
+        store = store_at(stores.new(label))
         _fill(store, ctx, [_doc(label, TRAIN, "Reuters", when)])
         a = assess(store, ctx.pack)
         day = a.on(when.date())
@@ -83,13 +82,11 @@ def test_inside_the_grom_window_weighs_less_than_in_july(tmp_path, ctx) -> None:
     assert oct_post["routine"] > jul_post["routine"]  # inside the window routine explains it better
 
 
-def test_ten_copies_of_one_origin_move_the_index_no_more_than_one(tmp_path, ctx) -> None:  # type: ignore[no-untyped-def]
-    from escwatch.store import open_store
-
+def test_ten_copies_of_one_origin_move_the_index_no_more_than_one(stores, ctx) -> None:  # type: ignore[no-untyped-def]
     when = datetime(2023, 7, 11, 9, tzinfo=UTC)
-    one = open_store(f"sqlite:///{tmp_path / 'one'}.db")
+    one = store_at(stores.new("one"))
     _fill(one, ctx, [_doc("c0", TRAIN, OUTLETS[0], when)])
-    ten = open_store(f"sqlite:///{tmp_path / 'ten'}.db")
+    ten = store_at(stores.new("ten"))
     copies = [_doc(f"c{i}", TRAIN.replace("was filmed", "was filmed" + " early" * i), OUTLETS[i],
                    when + timedelta(hours=i)) for i in range(10)]
     _fill(ten, ctx, copies)
@@ -200,8 +197,8 @@ def test_failed_delivery_is_retried_on_the_next_run(fresh_db, ctx, hook) -> None
         _Hook.fail_first = 1
 
 
-def test_cli_assess_explain_hypotheses_backtest(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    db = str(tmp_path / "demo.db")
+def test_cli_assess_explain_hypotheses_backtest(tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
+    db = db_url
     r = CliRunner().invoke(app, ["demo", "--db", db, "--brief", str(tmp_path / "b.md"), "--json"])
     assert r.exit_code == 0, r.output
     runner = CliRunner()

@@ -8,24 +8,25 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import Stores
 from escwatch.cli import app
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db(tmp_path_factory: pytest.TempPathFactory, stores: Stores) -> str:
     tmp = tmp_path_factory.mktemp("brief")
-    db = tmp / "demo.db"
+    db = stores.new("brief")
     assert CliRunner().invoke(app, ["demo", "--db", str(db), "--brief", str(tmp / "b.md"), "--json"]).exit_code == 0
     return db
 
 
-def _run(db: Path, *args: str) -> str:
+def _run(db: str, *args: str) -> str:
     r = CliRunner().invoke(app, ["--db", str(db), *args])
     assert r.exit_code == 0, r.output
     return r.stdout
 
 
-def test_markdown_briefing_and_what_is_new(demo_db: Path) -> None:
+def test_markdown_briefing_and_what_is_new(demo_db: str) -> None:
     md = _run(demo_db, "brief", "--format", "md")
     assert md.startswith("# escwatch briefing, 2022-09-30 – 2022-10-26")
     judgement = md.split("## Key judgements")[1].split("##")[0]
@@ -37,7 +38,7 @@ def test_markdown_briefing_and_what_is_new(demo_db: Path) -> None:
     assert "- nothing new" in again.split("## New since the last briefing")[1].split("##")[0]
 
 
-def test_html_is_self_contained_with_charts(demo_db: Path, tmp_path: Path) -> None:
+def test_html_is_self_contained_with_charts(demo_db: str, tmp_path: Path) -> None:
     out = tmp_path / "b.html"
     _run(demo_db, "brief", "--format", "html", "-o", str(out))
     page = out.read_text(encoding="utf-8")
@@ -50,7 +51,7 @@ def test_html_is_self_contained_with_charts(demo_db: Path, tmp_path: Path) -> No
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is installed by .ci/run")
-def test_pdf_has_pages_that_are_not_blank(demo_db: Path, tmp_path: Path) -> None:
+def test_pdf_has_pages_that_are_not_blank(demo_db: str, tmp_path: Path) -> None:
     import pymupdf
 
     out = tmp_path / "b.pdf"
@@ -68,7 +69,7 @@ def test_pdf_has_pages_that_are_not_blank(demo_db: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("what", ["index", "hypotheses", "timeline", "map"])
-def test_plots(demo_db: Path, tmp_path: Path, what: str) -> None:
+def test_plots(demo_db: str, tmp_path: Path, what: str) -> None:
     out = tmp_path / f"{what}.png"
     _run(demo_db, "plot", what, "-o", str(out))
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 5000

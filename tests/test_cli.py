@@ -18,8 +18,8 @@ def test_help_everywhere() -> None:
         assert sub.exit_code == 0, cmd
 
 
-def test_ingest_export_show(tmp_path: Path) -> None:
-    db = str(tmp_path / "cli.db")
+def test_ingest_export_show(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     res = runner.invoke(app, ["--db", db, "ingest", str(FIX)])
     assert res.exit_code == 0, res.output
     assert "new 5, duplicate 0, failed 0" in res.output
@@ -40,13 +40,13 @@ def test_ingest_export_show(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["id"] == nl["id"]
 
 
-def test_bad_files_fail_softly(tmp_path: Path) -> None:
+def test_bad_files_fail_softly(tmp_path: Path, db_url: str) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "good.txt").write_text("Poetin sprak over de NAVO en over kernwapens in Europa.", "utf-8")
     (tmp_path / "in" / "empty.txt").write_text("")
     (tmp_path / "in" / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "in" / "bad.jsonl").write_text('{"text": "ok report about NATO"}\n{oops\n', "utf-8")
-    db = str(tmp_path / "b.db")
+    db = db_url
     res = runner.invoke(app, ["--db", db, "ingest", str(tmp_path / "in")])
     assert res.exit_code == 1  # something failed
     assert "new 2, duplicate 0, failed 3" in res.output
@@ -57,8 +57,8 @@ def test_bad_files_fail_softly(tmp_path: Path) -> None:
     assert res.exit_code != 0
 
 
-def test_demo_runs_whole_pipeline(tmp_path: Path) -> None:
-    db, brief = tmp_path / "demo.db", tmp_path / "brief.md"
+def test_demo_runs_whole_pipeline(tmp_path: Path, db_url: str) -> None:
+    db, brief = db_url, tmp_path / "brief.md"
     res = runner.invoke(app, ["demo", "--db", str(db), "--brief", str(brief), "--json"])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)

@@ -61,11 +61,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, ctx: Context) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, ctx: Context, stores: Any) -> Iterator[str]:
     from escwatch.web.app import create_app
 
     tmp = tmp_path_factory.mktemp("dashboard")
-    settings = load_settings(db=str(tmp / "dashboard.db"))
+    settings = load_settings(db=stores.new("dashboard"))
     store = open_store(settings.db_url)
     hostile = RawDoc("xss-test.txt", "txt", XSS_TEXT, {"title": XSS_TITLE, "outlet": "XSS Gazette", "language": "en",
                                                        "published": "2022-10-12T09:00:00+00:00"})

@@ -15,8 +15,8 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
 
 
 @pytest.mark.skipif(not SCORE.exists(), reason="shared/eval is not beside this checkout")
-def test_score_py_reads_our_export(tmp_path: Path) -> None:
-    db = str(tmp_path / "e.db")
+def test_score_py_reads_our_export(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     runner = CliRunner()
     assert runner.invoke(app, ["--db", db, "ingest", str(SEED)]).exit_code == 0
     res = runner.invoke(app, ["--db", db, "export", "--what", "reports", "--format", "jsonl"])

@@ -11,30 +11,31 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from conftest import Stores
 from escwatch.cli import app
 from escwatch.report.estimative import with_range, words
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db(tmp_path_factory: pytest.TempPathFactory, stores: Stores) -> str:
     tmp = tmp_path_factory.mktemp("exports")
-    db = tmp / "demo.db"
+    db = stores.new("exports")
     r = CliRunner().invoke(app, ["demo", "--db", str(db), "--brief", str(tmp / "b.md"), "--json"])
     assert r.exit_code == 0, r.output
     return db
 
 
-def _export(db: Path, what: str, fmt: str, *extra: str) -> str:
+def _export(db: str, what: str, fmt: str, *extra: str) -> str:
     r = CliRunner().invoke(app, ["--db", str(db), "export", "--what", what, "--format", fmt, *extra])
     assert r.exit_code == 0, r.output
     return r.stdout
 
 
-def _reports(db: Path) -> list[dict]:  # type: ignore[type-arg]
+def _reports(db: str) -> list[dict]:  # type: ignore[type-arg]
     return json.loads(CliRunner().invoke(app, ["--db", str(db), "reports", "--json", "--limit", "1000"]).stdout)
 
 
-def test_csv_opens_with_csv_and_pandas_and_matches_the_store(demo_db: Path) -> None:
+def test_csv_opens_with_csv_and_pandas_and_matches_the_store(demo_db: str) -> None:
     text = _export(demo_db, "reports", "csv", "--bom")
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
@@ -50,7 +51,7 @@ def test_csv_opens_with_csv_and_pandas_and_matches_the_store(demo_db: Path) -> N
         assert len(got.columns) > 3
 
 
-def test_geojson_is_valid_and_points_are_the_places(demo_db: Path) -> None:
+def test_geojson_is_valid_and_points_are_the_places(demo_db: str) -> None:
     fc = json.loads(_export(demo_db, "reports", "geojson"))
     assert fc["type"] == "FeatureCollection" and fc["features"]
     recs = {r["id"]: r for r in map(json.loads, _export(demo_db, "reports", "jsonl").splitlines())}
@@ -64,7 +65,7 @@ def test_geojson_is_valid_and_points_are_the_places(demo_db: Path) -> None:
     assert {f["properties"]["indicator"] for f in obs["features"]} >= {"nuclear_weapons_movement"}
 
 
-def test_plover_and_misp(demo_db: Path) -> None:
+def test_plover_and_misp(demo_db: str) -> None:
     obs = [json.loads(x) for x in _export(demo_db, "observations", "jsonl").splitlines()]
     events = json.loads(_export(demo_db, "observations", "plover"))
     assert len(events) == len(obs) and len({e["event_id"] for e in events}) == len(events)
@@ -79,7 +80,7 @@ def test_plover_and_misp(demo_db: Path) -> None:
     assert any(t.startswith("admiralty-scale:information-credibility=") for t in tags)
 
 
-def test_impossible_combinations_are_refused_without_output(demo_db: Path, tmp_path: Path) -> None:
+def test_impossible_combinations_are_refused_without_output(demo_db: str, tmp_path: Path) -> None:
     out = tmp_path / "x.geojson"
     r = CliRunner().invoke(app, ["--db", str(demo_db), "export", "--what", "alerts", "--format", "geojson",
                                  "-o", str(out)])

@@ -41,13 +41,13 @@ def test_opml_lists_http_feeds_only() -> None:
     assert got == [("http://h.test/rss.xml", "Loopback Defence Desk"), ("http://h.test/atom.xml", "Test Atom Wire")]
 
 
-def _cli(db: Path, *args: str) -> tuple[int, str]:
+def _cli(db: str, *args: str) -> tuple[int, str]:
     r = CliRunner().invoke(app, ["--db", str(db), *args])
     return r.exit_code, r.stdout
 
 
-def test_ingest_feed_url_fetches_summary_only_articles(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    db = tmp_path / "f.db"
+def test_ingest_feed_url_fetches_summary_only_articles(web, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
+    db = db_url
     code, outp = _cli(db, "ingest", web.url("/rss.xml"), "--allow-private", "--json")
     data = json.loads(outp)
     assert code == 0 and data["new"] == 3 and data["failed"] == 0
@@ -62,17 +62,17 @@ def test_ingest_feed_url_fetches_summary_only_articles(web, tmp_path) -> None:  
     assert json.loads(outp)["new"] == 0  # seen before: nothing twice
 
 
-def test_private_addresses_are_refused_by_default(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    code, outp = _cli(tmp_path / "p.db", "ingest", web.url("/rss.xml"), "--json")
+def test_private_addresses_are_refused_by_default(web, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
+    code, outp = _cli(db_url, "ingest", web.url("/rss.xml"), "--json")
     data = json.loads(outp)
     assert code == 1 and data["new"] == 0 and data["errors"][0]["code"] == "E401"
     assert not web.log  # nothing was sent to the private address
-    _, errs = _cli(tmp_path / "p.db", "errors", "--json")
+    _, errs = _cli(db_url, "errors", "--json")
     assert json.loads(errs)[0]["code"] == "E401"
 
 
-def test_feeds_import_and_watch_once_with_conditional_get(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    db = tmp_path / "w.db"
+def test_feeds_import_and_watch_once_with_conditional_get(web, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
+    db = db_url
     opml = tmp_path / "feeds.opml"
     opml.write_bytes((FEEDS / "feeds.opml").read_bytes().replace(b"http://HOST", web.base.encode()))
     code, outp = _cli(db, "feeds", "import", str(opml), "--json")
@@ -91,8 +91,8 @@ def test_feeds_import_and_watch_once_with_conditional_get(web, tmp_path) -> None
     assert {r["status"] for r in json.loads(outp)} == {304}
 
 
-def test_new_entries_appear_on_the_next_poll(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    db = tmp_path / "n.db"
+def test_new_entries_appear_on_the_next_poll(web, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
+    db = db_url
     _cli(db, "watch", "--once", "--allow-private", "--feed", web.url("/atom.xml"))
     atom = (FEEDS / "atom.xml").read_text(encoding="utf-8")
     extra = atom.replace("urn:escwatch:test:atom:1", "urn:escwatch:test:atom:2").replace(
@@ -104,13 +104,13 @@ def test_new_entries_appear_on_the_next_poll(web, tmp_path) -> None:  # type: ig
     assert len(json.loads(outp)) == 2
 
 
-def test_gdelt_file_feeds_the_fetcher_with_theme_filter(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_gdelt_file_feeds_the_fetcher_with_theme_filter(web, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
     gkg = (Path(__file__).parent / "fixtures" / "gdelt" / "20221002141500.gkg.csv").read_text(encoding="utf-8")
     local = tmp_path / "local.gkg.csv"
     local.write_text(gkg.replace("https://www.example.org", web.base).replace("https://example.com", web.base)
                      .replace("https://example.org", web.base), encoding="utf-8")
     web.files["/analysis/nuclear-posture"] = (FEEDS / "articles" / "train.html").read_bytes()
-    code, outp = _cli(tmp_path / "g.db", "ingest", "--gdelt", str(local), "--theme", "TAX_WEAPONS_NUCLEAR_WEAPONS",
+    code, outp = _cli(db_url, "ingest", "--gdelt", str(local), "--theme", "TAX_WEAPONS_NUCLEAR_WEAPONS",
                       "--allow-private", "--json")
     data = json.loads(outp)
     assert code == 0 and data["new"] == 1
@@ -118,14 +118,14 @@ def test_gdelt_file_feeds_the_fetcher_with_theme_filter(web, tmp_path) -> None: 
     assert fetched == {"/analysis/nuclear-posture"}  # rows without the theme were not fetched
 
 
-def test_url_list_with_a_hostile_feed_a_page_and_a_missing_page(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_url_list_with_a_hostile_feed_a_page_and_a_missing_page(web, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
     lst = tmp_path / "urls.txt"
     lst.write_text(f"# desk list\n{web.url('/billion_laughs.xml')}\n\n{web.url('/articles/train.html')}\n"
                    f"{web.url('/articles/missing.html')}\n", encoding="utf-8")
-    code, outp = _cli(tmp_path / "u.db", "ingest", "--urls", str(lst), "--allow-private", "--json")
+    code, outp = _cli(db_url, "ingest", "--urls", str(lst), "--allow-private", "--json")
     data = json.loads(outp)
     assert code == 1 and data["new"] == 1  # the page; the run went on past the hostile feed
     assert sorted(e["code"] for e in data["errors"]) == ["E404", "E407"]
-    _, outp = _cli(tmp_path / "u.db", "ingest", "--urls", str(lst), "--allow-private", "--json")
+    _, outp = _cli(db_url, "ingest", "--urls", str(lst), "--allow-private", "--json")
     again = json.loads(outp)
     assert again["new"] == 0 and again["duplicate"] == 0 and [e["code"] for e in again["errors"]] == []

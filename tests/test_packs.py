@@ -30,9 +30,9 @@ def _pack(tmp_path: Path, entities: str) -> Path:
     return d
 
 
-def test_user_pack_adds_entities(tmp_path: Path) -> None:
+def test_user_pack_adds_entities(tmp_path: Path, db_url: str) -> None:
     d = _pack(tmp_path, "- id: zorg_institute\n  type: org\n  name: Zorg Institute\n  aliases: {en: [Zorg]}\n")
-    db = str(tmp_path / "p.db")
+    db = db_url
     (tmp_path / "r.txt").write_text("Analysts at Zorg warned about nuclear exercises near Kaliningrad.")
     runner = CliRunner()
     assert (

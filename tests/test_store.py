@@ -51,8 +51,10 @@ def test_unknown_id(fresh_db) -> None:  # type: ignore[no-untyped-def]
         fresh_db.get_report("ffff")
 
 
-def test_migrations_reach_head_and_reopen(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def test_migrations_reach_head_and_reopen(db_url) -> None:  # type: ignore[no-untyped-def]
+    from escwatch.config import Settings
+
+    url = Settings(db=db_url).db_url
     store = open_store(url)
     assert migrate.current(store.engine) == migrate.head()
     store.close()
@@ -60,15 +62,16 @@ def test_migrations_reach_head_and_reopen(tmp_path) -> None:  # type: ignore[no-
     assert migrate.current(again.engine) == migrate.head()
 
 
-def test_migrations_match_the_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_migrations_match_the_schema(db_url) -> None:  # type: ignore[no-untyped-def]
     """The Alembic migrations build exactly the tables, columns and indexes of schema.py."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from escwatch.config import Settings
     from escwatch.store import open_store
     from escwatch.store.schema import metadata
 
-    store = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+    store = open_store(Settings(db=db_url).db_url)
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     store.close()

@@ -106,7 +106,7 @@ def test_adding_a_report_touches_only_its_story(fresh_db, ctx) -> None:  # type:
     assert again["reports"] == 0  # idempotent: nothing left to do
 
 
-def test_cli_stories_and_story(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_stories_and_story(tmp_path, db_url: str) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "r.jsonl"
     f.write_text(
         "\n".join(
@@ -117,7 +117,7 @@ def test_cli_stories_and_story(tmp_path) -> None:  # type: ignore[no-untyped-def
         ),
         encoding="utf-8",
     )
-    db = str(tmp_path / "s.db")
+    db = db_url
     runner = CliRunner()
     assert runner.invoke(app, ["--db", db, "ingest", str(f)]).exit_code == 0
     rows = json.loads(runner.invoke(app, ["--db", db, "stories", "--json"]).stdout)

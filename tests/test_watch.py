@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from escwatch.config import Settings
 
 N_FILES = 120
 N_ENTRIES = 30
@@ -34,26 +39,31 @@ def _feed(n: int) -> bytes:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>{items}</channel></rss>'.encode()
 
 
-def _watch(db: Path, folder: Path, feed: str, *extra: str) -> subprocess.Popen[str]:
+def _watch(db: str, folder: Path, feed: str, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "escwatch", "--db", str(db), "watch", "--folder", str(folder),
                              "--feed", feed, "--allow-private", "--interval", "0.2", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
 
 
-def _count(db: Path, sql: str) -> int:
-    if not db.exists():
+_ENGINES: dict[str, Engine] = {}
+
+
+def _count(db: str, sql: str) -> int:
+    """A count straight from the store (SQLite file or PostgreSQL), 0 while its tables do not exist yet."""
+    if "://" not in db and not Path(db).exists():
         return 0
+    engine = _ENGINES.get(db) or _ENGINES.setdefault(db, create_engine(Settings(db=db).db_url))
     try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            return int(conn.execute(sql).fetchone()[0])
-    except sqlite3.OperationalError:  # tables not created yet
+        with engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar_one())
+    except DBAPIError:  # tables not created yet
         return 0
 
 
 
-def test_kill_minus_9_then_restart_stores_every_item_once(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    folder, db = tmp_path / "inbox", tmp_path / "w.db"
+def test_kill_minus_9_then_restart_stores_every_item_once(web, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
+    folder, db = tmp_path / "inbox", db_url
     _corpus(folder)
     web.files["/wire.xml"] = _feed(N_ENTRIES)
     proc = _watch(db, folder, web.url("/wire.xml"))
@@ -78,8 +88,8 @@ def test_kill_minus_9_then_restart_stores_every_item_once(web, tmp_path) -> None
     assert "new 0" in again.stderr + again.stdout and _count(db, "select count(*) from reports") == N_FILES + N_ENTRIES
 
 
-def test_sigterm_stops_cleanly_and_resumes(web, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    folder, db = tmp_path / "inbox", tmp_path / "t.db"
+def test_sigterm_stops_cleanly_and_resumes(web, tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]
+    folder, db = tmp_path / "inbox", db_url
     _corpus(folder)
     web.files["/wire.xml"] = _feed(5)
     proc = _watch(db, folder, web.url("/wire.xml"))
