@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, select
+from sqlalchemy import create_engine, delete, event, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -42,6 +43,34 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+MIGRATION_LOCK = 0x65736377  # PostgreSQL advisory lock key ("escw")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """One migrating process at a time: a lock file beside a SQLite store, an advisory lock on PostgreSQL."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+        return
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{path}.migrate-lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class Store:
     """A handle on one database; safe to reopen, migrates on open."""
 
@@ -53,7 +82,9 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             if migrate.current(self.engine) != migrate.head():
-                migrate.upgrade(self.engine)
+                with _migration_lock(self.engine):  # several processes may open a new store at once
+                    if migrate.current(self.engine) != migrate.head():
+                        migrate.upgrade(self.engine)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"cannot open store {url}: {exc}") from exc
 
@@ -80,7 +111,7 @@ class Store:
         now = datetime.now(UTC)
         for key, rid, status in seen:
             conn.execute(delete(seen_items).where(seen_items.c.key == key))
-            conn.execute(seen_items.insert().values(key=key, report_id=rid, status=status, seen_at=now))
+            conn.execute(self._insert_or_ignore(seen_items).values(key=key, report_id=rid, status=status, seen_at=now))
 
     def mark_seen(self, seen: Iterable[tuple[str, str | None, str]]) -> None:
         with self.engine.begin() as conn:
@@ -115,11 +146,15 @@ class Store:
     def _insert(self, conn: Connection, rep: Report) -> bool:
         if conn.execute(select(reports.c.id).where(reports.c.id == rep.id)).first():
             return False
-        conn.execute(reports.insert().values(
+        # another process may store the same report between the check and the insert: insert-or-ignore,
+        # and the children only when this insert won
+        done = conn.execute(self._insert_or_ignore(reports).values(
             id=rep.id, source=rep.source, url=rep.url, title=rep.title, outlet=rep.outlet, byline=rep.byline,
             published=rep.published, published_source=rep.published_source, language=rep.language,
             declared_language=rep.declared_language, forwarded_from=rep.forwarded_from, links=list(rep.links),
             raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=datetime.now(UTC)))
+        if done.rowcount == 0:
+            return False
         for key, table in CHILDREN.items():
             items = getattr(rep, key)
             if not items:
@@ -134,6 +169,15 @@ class Store:
             conn.execute(table.insert(), rows)
         return True
 
+    def _insert_or_ignore(self, table: Any) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table).on_conflict_do_nothing()
+        if self.engine.dialect.name == "sqlite":
+            return table.insert().prefix_with("OR IGNORE")
+        return table.insert()
+
     def add_error(self, err: ErrorRecord) -> bool:
         """Record an error once per (source, stage, code); re-runs do not duplicate it."""
         with self.engine.begin() as conn:
@@ -141,9 +185,9 @@ class Store:
                 errors.c.source == err.source, errors.c.stage == err.stage, errors.c.code == err.code)).first()
             if exists:
                 return False
-            conn.execute(errors.insert().values(source=err.source, stage=err.stage, code=err.code,
-                                                message=err.message, created_at=datetime.now(UTC)))
-            return True
+            done = conn.execute(self._insert_or_ignore(errors).values(
+                source=err.source, stage=err.stage, code=err.code, message=err.message, created_at=datetime.now(UTC)))
+            return bool(done.rowcount)
 
     # -- reads ----------------------------------------------------------------------------
     def resolve_id(self, prefix: str) -> str:
