@@ -9,6 +9,7 @@ from bisect import bisect_right
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import sentences
@@ -28,15 +29,22 @@ MONTH_DAY = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{
 ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
+def _locale(lang: str) -> Any:
+    """babel's locale of a language (None when babel does not know it)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
 @lru_cache(maxsize=16)
 def _month_names(lang: str) -> dict[str, int]:
     """Month names of a language in every form babel knows (wide, abbreviated; format and stand-alone,
     so genitives like "октября", "października" too), lower-cased."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        loc = Locale.parse(lang)
-    except (UnknownLocaleError, ValueError):
+    loc = _locale(lang)
+    if loc is None:
         return {}
     out: dict[str, int] = {}
     for context in ("format", "stand-alone"):
@@ -50,11 +58,8 @@ def _month_names(lang: str) -> dict[str, int]:
 def _weekday_names(lang: str) -> dict[str, int]:
     """Weekday names (0 = Monday) in babel's forms, and their first four letters for inflected forms
     ("пятницу", "środę")."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        loc = Locale.parse(lang)
-    except (UnknownLocaleError, ValueError):
+    loc = _locale(lang)
+    if loc is None:
         return {}
     out: dict[str, int] = {}
     for context in ("format", "stand-alone"):

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -122,10 +121,9 @@ def _to_file(alert: Alert, channel: Mapping[str, Any]) -> str:
 
 @cache
 def _user_agent() -> str:
-    try:
-        return f"escwatch/{version('escwatch')}"
-    except PackageNotFoundError:
-        return "escwatch/dev"
+    from escwatch import __version__
+
+    return f"escwatch/{__version__}"
 
 
 def _safe_url(url: str) -> str:

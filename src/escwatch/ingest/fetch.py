@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from urllib.robotparser import RobotFileParser
 
@@ -49,11 +48,9 @@ Resolve = Callable[[str], list[str]]
 
 
 def _default_user_agent() -> str:
-    try:
-        ver = version("escwatch")
-    except PackageNotFoundError:
-        ver = "dev"
-    return f"escwatch/{ver} (+https://github.com/escwatch/escwatch)"
+    from escwatch import __version__
+
+    return f"escwatch/{__version__} (+https://github.com/escwatch/escwatch)"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from escwatch.packs import Pack
@@ -67,9 +67,9 @@ def records(reports: Iterable[Report], pack: Pack) -> Iterator[dict[str, Any]]:
         yield record(r, pack)
 
 
-def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
     n = 0
     for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         n += 1
     return n

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from escwatch.errors import ConfigError
 from escwatch.report.estimative import MISP_TAGS, words
+from escwatch.report.export import write_jsonl
 
 WHATS = ("reports", "stories", "observations", "alerts")
 FORMATS = ("jsonl", "csv", "geojson", "plover", "misp")
@@ -226,21 +227,13 @@ def write(rows: Iterable[Mapping[str, Any]], what: str, fmt: str, out: TextIO, b
     """Write rows of one kind in one format (see ``check`` for what combines)."""
     check(what, fmt)
     writers: dict[str, Callable[[], int]] = {
-        "jsonl": lambda: _jsonl(rows, out),
+        "jsonl": lambda: write_jsonl(rows, out),
         "csv": lambda: write_csv(rows, what, out, bom),
         "geojson": lambda: write_geojson(rows, what, out),
         "plover": lambda: write_json_list(plover_events(rows, what), out),
         "misp": lambda: write_json_list(misp_events(rows, what), out),
     }
     return writers[fmt]()
-
-
-def _jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
-    n = 0
-    for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-        n += 1
-    return n
 
 
 __all__ = ["FORMATS", "WHATS", "check", "write"]

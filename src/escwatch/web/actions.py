@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from escwatch.assess.persist import flags, set_grade
+from escwatch.assess.persist import set_grade
 from escwatch.records import utc
 from escwatch.store import Store
 from escwatch.store.schema import analyst_actions
@@ -53,11 +53,6 @@ def flag(store: Store, target: str, target_id: str, note: str | None, actor: str
 
 def note(store: Store, target: str, target_id: str, body: str, actor: str) -> dict[str, Any]:
     return record(store, "note", target, target_id, {"text": _plain(body)}, actor)
-
-
-def flagged(store: Store) -> tuple[frozenset[str], frozenset[str]]:
-    """(report ids, observation ids) flagged wrong."""
-    return flags(store)
 
 
 def on(store: Store, target: str, target_id: str) -> list[dict[str, Any]]:

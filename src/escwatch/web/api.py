@@ -23,7 +23,7 @@ from escwatch.assess import Assessment, Day, assess
 from escwatch.assess.evidence import observation_id
 from escwatch.assess.hypotheses import ach, discriminators
 from escwatch.assess.model import load_model
-from escwatch.assess.persist import overrides, save
+from escwatch.assess.persist import flags, overrides, save
 from escwatch.config import Settings
 from escwatch.errors import AssessError, EscwatchError, NotFoundError
 from escwatch.report.assessment import day_json
@@ -83,7 +83,7 @@ class Web:
             key = self._key()
             if self._cached is None or self._cached[0] != key:
                 store, pack = self.store, self.context.pack
-                flagged_reports, flagged_observations = actions.flagged(store)
+                flagged_reports, flagged_observations = flags(store)
                 a = assess(store, pack, overrides=overrides(store, self.settings.extra),
                            flagged_reports=flagged_reports, flagged_observations=flagged_observations)
                 self._cached = (key, a)
