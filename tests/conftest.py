@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from escwatch.analyse.context import Context, make_context
 from escwatch.analyse.pipeline import analyse_report
@@ -67,9 +69,16 @@ class Stores:
         db = f"esc_{name}_{uuid.uuid4().hex[:10]}".lower()
         source = src.rsplit("/", 1)[1]
         with self.admin.connect() as conn:  # a template must have no other sessions
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d "
-                              "AND pid <> pg_backend_pid()"), {"d": source})
-            conn.execute(text(f'CREATE DATABASE "{db}" TEMPLATE "{source}"'))
+            for attempt in range(50):  # a terminated session takes a moment to leave
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d "
+                                  "AND pid <> pg_backend_pid()"), {"d": source})
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{db}" TEMPLATE "{source}"'))
+                    break
+                except DBAPIError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.1)
         self.made.append(db)
         return self._url(db)
 
