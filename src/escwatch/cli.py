@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,7 +56,26 @@ def main_options(
     State.settings = load_settings(db=db, packs=tuple(pack or ()), config=config)
 
 
-def run_ingest(paths: list[Path], quiet: bool = False) -> dict[str, Any]:
+@contextmanager
+def engine_for(kind: str, address: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """The mapper for ``ingest_items``: None for the local engine, a started RayEngine for ``ray``."""
+    if kind == "local":
+        if address or workers:
+            raise EscwatchError("--ray-address and --workers go with --engine ray")
+        yield None
+        return
+    from escwatch.engine.ray_engine import RayEngine
+
+    engine = RayEngine(State.settings.packs, address=address, workers=workers)
+    with console.status("starting Ray workers (each loads the packs and models once)"):
+        engine.start()
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def run_ingest(paths: list[Path], quiet: bool = False, mapper: Any = None) -> dict[str, Any]:
     """Ingest files/folders into the store with a progress bar; returns the counts."""
     from escwatch.engine import ingest_docs
     from escwatch.ingest.files import expand, read_file
@@ -73,7 +94,7 @@ def run_ingest(paths: list[Path], quiet: bool = False) -> dict[str, Any]:
                 yield from read_file(f, State.settings.max_bytes)
                 bar.advance(task)
 
-        result = ingest_docs(docs(), store, ctx)
+        result = ingest_docs(docs(), store, ctx, mapper=mapper)
     data = result.as_dict()
     data["files"] = len(files) - len(missing)
     return data
@@ -108,6 +129,12 @@ def ingest(
     ignore_robots: Annotated[bool, typer.Option(help="do not obey robots.txt (only with the site's consent)")
                              ] = False,
     stories: Annotated[bool, typer.Option("--stories/--no-stories", help="group new reports into stories")] = True,
+    engine: Annotated[str, typer.Option(help="where reports are analysed: local (this process) or ray "
+                                        "(Ray worker processes; pip install 'escwatch[ray]')")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="a running Ray cluster (e.g. ray://host:10001); "
+                                                    "default: start a local Ray")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Ray workers to start [default: one per core]")
+                       ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest reports from files, folders, URLs, feeds, URL lists or GDELT files into the store."""
@@ -118,16 +145,19 @@ def ingest(
     files = [Path(p) for p in paths if p not in web]
     if not (paths or urls):
         raise EscwatchError("nothing to ingest", hint="give files, folders or URLs, or --urls FILE")
+    if engine not in ("local", "ray"):
+        raise EscwatchError(f"unknown engine {engine!r}", hint="use --engine local or --engine ray")
     data: dict[str, Any] = {"new": 0, "duplicate": 0, "failed": 0, "new_ids": [], "errors": []}
-    if files and not gdelt:
-        data = run_ingest(files, quiet=as_json)
-    if web or urls or gdelt:
-        live = run_live(web, list(urls or []), files if gdelt else [], theme or [], country or [],
-                        allow_private, ignore_robots, quiet=as_json)
-        for k in ("new", "duplicate", "failed"):
-            data[k] += live[k]
-        data["new_ids"] += live["new_ids"]
-        data["errors"] += live["errors"]
+    with engine_for(engine, ray_address, workers) as mapper:
+        if files and not gdelt:
+            data = run_ingest(files, quiet=as_json, mapper=mapper)
+        if web or urls or gdelt:
+            live = run_live(web, list(urls or []), files if gdelt else [], theme or [], country or [],
+                            allow_private, ignore_robots, quiet=as_json, mapper=mapper)
+            for k in ("new", "duplicate", "failed"):
+                data[k] += live[k]
+            data["new_ids"] += live["new_ids"]
+            data["errors"] += live["errors"]
     if stories and data["new"]:
         data["stories"] = run_stories(quiet=as_json)
     if as_json:

@@ -24,7 +24,8 @@ app.add_typer(feeds_app, name="feeds")
 
 
 def run_live(urls: list[str], url_files: list[Path], gdelt_files: list[Path], themes: list[str],
-             countries: list[str], allow_private: bool, ignore_robots: bool, quiet: bool = False) -> dict[str, Any]:
+             countries: list[str], allow_private: bool, ignore_robots: bool, quiet: bool = False,
+             mapper: Any = None) -> dict[str, Any]:
     """Fetch pages and feeds (and the articles GDELT files list) into the store, with a spinner."""
     from escwatch.engine.local import ingest_items
     from escwatch.ingest.fetch import Fetcher, FetchPolicy
@@ -47,7 +48,8 @@ def run_live(urls: list[str], url_files: list[Path], gdelt_files: list[Path], th
                                                TextColumn("{task.description}"), console=console,
                                                disable=quiet) as bar:
         task = bar.add_task("", total=None)
-        res = ingest_items(items(fetcher), store, ctx, progress=lambda it: bar.update(task, description=it.key[-60:]))
+        res = ingest_items(items(fetcher), store, ctx, progress=lambda it: bar.update(task, description=it.key[-60:]),
+                           mapper=mapper)
     return res.as_dict()
 
 

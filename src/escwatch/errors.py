@@ -25,8 +25,9 @@
     │   ├── ResponseTooLargeError       E406  over max_bytes (also after decompression)
     │   └── FeedError                   E407  unparsable or hostile feed XML
     ├── ConfigError                     E500  settings are invalid
-    └── AssessError                     E600  the assessment cannot be made or delivered
-        └── DeliveryError               E601  an alert could not be delivered
+    ├── AssessError                     E600  the assessment cannot be made or delivered
+    │   └── DeliveryError               E601  an alert could not be delivered
+    └── EngineError                     E800  the Ray engine cannot start or a worker failed
 
 Each error carries a ``hint``: what the user can do about it.
 """
@@ -177,3 +178,8 @@ class DeliveryError(AssessError):
 
     code = "E601"
     hint = "check the channel settings under [[alerts.channels]] in escwatch.toml; undelivered alerts are retried"
+
+
+class EngineError(EscwatchError):
+    code = "E800"
+    hint = "check the Ray address and that escwatch is installed on every node; --engine local always works"

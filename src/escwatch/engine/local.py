@@ -6,9 +6,9 @@ Per-report work is a pure function of one document plus the loaded pack, so the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.pipeline import analyse_report
@@ -19,6 +19,15 @@ from escwatch.records import ErrorRecord, RawDoc, Report
 from escwatch.store import Store
 
 BATCH = 64
+
+Processed = Report | ErrorRecord | None  # None: the report is already stored (``skip`` said so)
+
+
+class Mapper(Protocol):
+    """Runs the per-report work over items, in order: (item, result) per item. Items whose ``doc`` is
+    not a RawDoc pass through with None. ``skip(report_id)`` says a report is already stored."""
+
+    def __call__(self, items: Iterable[Item], skip: Callable[[str], bool]) -> Iterator[tuple[Item, Processed]]: ...
 
 
 @dataclass
@@ -50,12 +59,23 @@ def process_doc(doc: RawDoc, ctx: Context,
         return ErrorRecord(doc.source, stage, "E100", "[E100] document too deeply nested to process")
 
 
+def local_mapper(ctx: Context) -> Mapper:
+    """The local engine: each document parsed and analysed in this process, when it comes."""
+
+    def run(items: Iterable[Item], skip: Callable[[str], bool]) -> Iterator[tuple[Item, Processed]]:
+        for item in items:
+            yield item, process_doc(item.doc, ctx, skip) if isinstance(item.doc, RawDoc) else None
+
+    return run
+
+
 def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: int = 16,
                  progress: Callable[[Item], None] | None = None,
-                 stop: Callable[[], bool] = lambda: False) -> IngestResult:
+                 stop: Callable[[], bool] = lambda: False, mapper: Mapper | None = None) -> IngestResult:
     """Like ``ingest_docs`` for keyed items from live sources: each item's key is marked seen in the
     transaction that stores its report (or records its failure); transient failures stay unmarked.
-    ``stop`` is asked between items: a clean shutdown finishes the batch in hand."""
+    ``stop`` is asked between items: a clean shutdown finishes the batch in hand. ``mapper`` runs the
+    per-report work (default: this process; ``engine.ray_engine.RayEngine`` for Ray workers)."""
     result = IngestResult()
     batch: list[Report] = []
     marks: list[tuple[str, str | None, str]] = []
@@ -73,8 +93,10 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
         batch.clear()
         marks.clear()
         states.clear()
+        ids.clear()  # stored now: the store answers for them
 
-    for item in items:
+    run = mapper or local_mapper(ctx)
+    for item, out in run(items, lambda rid: rid in ids or store.has_report(rid)):
         doc = item.doc
         if doc is None:
             marks.append((item.key, None, "done"))
@@ -87,7 +109,6 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
             if not item.retry:
                 marks.append((item.key, None, "failed"))
         else:
-            out = process_doc(doc, ctx, skip=lambda rid: rid in ids or store.has_report(rid))
             if out is None:
                 result.duplicate += 1
                 marks.append((item.key, None, "duplicate"))
@@ -110,6 +131,7 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
     return result
 
 
-def ingest_docs(items: Iterable[RawDoc | ErrorRecord], store: Store, ctx: Context) -> IngestResult:
+def ingest_docs(items: Iterable[RawDoc | ErrorRecord], store: Store, ctx: Context,
+                mapper: Mapper | None = None) -> IngestResult:
     """Parse, analyse and store every document; errors become rows and the run goes on."""
-    return ingest_items((Item("", doc) for doc in items), store, ctx, batch_size=BATCH)
+    return ingest_items((Item("", doc) for doc in items), store, ctx, batch_size=BATCH, mapper=mapper)
