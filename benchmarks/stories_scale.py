@@ -1,11 +1,14 @@
-"""Cost of adding one report to the stories as the store grows (10k, 100k, 1M generated reports).
+"""Cost of adding one report as the store grows (10k, 100k, 1M generated reports).
 
 The background store is generated in bulk (reports with story signals: MinHash bands, blocking
-keys, embeddings, spread over the years at a steady daily volume), then the time to add each of
-``--probe`` fresh reports with ``cluster.assign`` is measured at every size and printed as a
-ratio to the first size (target <= 1.5x), with the process's peak memory.
+keys, embeddings, spread over the years at a steady daily volume), then ``--probe`` analysed reports
+(real analyses of generated texts, see ``generate.py``) are added one at a time as ``escwatch
+ingest`` adds them — stored, then ``update_stories`` (pending reports, embedding, story assignment,
+story refresh) — and the mean time per report is printed at every size with its ratio to the
+first size (target <= 1.5x) and the process's peak memory. Analysis itself costs the same at any
+size and is measured by ``analyse_throughput.py``.
 
-    python benchmarks/stories_scale.py [--sizes 10000,100000,1000000] [--probe 200]
+    python -m benchmarks.stories_scale [--sizes 10000,100000,1000000] [--probe 100]
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import random
 import resource
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import insert, select
 
+from benchmarks.generate import copies, templates
 from escwatch.records import Report
 from escwatch.store import open_store
 from escwatch.store.schema import feature_df, feature_index, lsh_buckets, reports, stories, story_signals
@@ -30,16 +35,11 @@ from escwatch.stories.embed import to_bytes
 PER_DAY = 200
 VOCAB = 5000
 START = datetime(2015, 1, 1, tzinfo=UTC)
-WORDS = [f"w{i}" for i in range(3000)]
 
 
 def _keys(rng: random.Random) -> list[str]:
     n = rng.randint(3, 9)
     return sorted({f"e:ent{int(rng.paretovariate(1.2)) % VOCAB}" for _ in range(n)} | {f"i:ind{rng.randint(0, 9)}"})
-
-
-def _text(rng: random.Random) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(120))
 
 
 def fill(store, start: int, stop: int, rng: random.Random, chunk: int = 5000) -> None:  # type: ignore[no-untyped-def]
@@ -81,51 +81,56 @@ def fill(store, start: int, stop: int, rng: random.Random, chunk: int = 5000) ->
                      + [{"feature": cluster.TOTAL, "df": stop}])
 
 
-def probe(store, n: int, at: int, rng: random.Random) -> float:  # type: ignore[no-untyped-def]
-    """Mean seconds to add one new report (dated at the end of the store's time range)."""
-    from escwatch.records import IndicatorHit, Mention
+def probe(store, pack, pool: list[Report], n: int, at: int) -> float:  # type: ignore[no-untyped-def]
+    """Mean seconds to add one analysed report the way ``escwatch ingest`` does: store it, then update
+    the stories (find what is pending, embed, assign, refresh the touched story)."""
+    from escwatch.stories import update_stories
 
     total = 0.0
-    for j in range(n):
-        when = START + timedelta(days=at // PER_DAY, minutes=j)
-        keys = _keys(rng)
-        ments = tuple(Mention(k, 0, 1, k[2:], k[2:], "person") for k in keys if k.startswith("e:"))
-        inds = tuple(IndicatorHit(k[2:], 0.5, "", 0, 1) for k in keys if k.startswith("i:"))
-        rep = Report(id=f"p{at:012d}{j:051d}", source="probe", raw_text="", text=_text(rng), published=when,
-                     language="en", mentions=ments, indicators=inds)
-        vec = np.asarray([rng.gauss(0, 1) for _ in range(512)], dtype=np.float32)
-        vec /= np.linalg.norm(vec)
-        with store.engine.begin() as conn:
-            conn.execute(insert(reports).values(id=rep.id, source="probe", raw_text="", text="", published=when,
-                                                language="en", ingested_at=when))
-            t0 = time.perf_counter()
-            cluster.assign(conn, rep, vec)
-            total += time.perf_counter() - t0
+    for rep in copies(pool, n, start=at + 10_000_000):
+        rep = replace(rep, published=START + timedelta(days=at // PER_DAY, minutes=rep.published.minute))
+        t0 = time.perf_counter()
+        store.add_reports([rep])
+        update_stories(store, pack)
+        total += time.perf_counter() - t0
     return total / n
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--sizes", default="10000,100000,1000000")
-    ap.add_argument("--probe", type=int, default=200)
-    ap.add_argument("--dir", default=None, help="where the SQLite file goes [default: a temp folder]")
-    args = ap.parse_args()
-    sizes = [int(x) for x in args.sizes.split(",")]
+def run(sizes: list[int], n_probe: int, folder: Path, out=print) -> list[dict[str, float]]:  # type: ignore[no-untyped-def]
+    """Fill a store to each size in turn and measure the cost of adding a report there."""
+    from escwatch.analyse.context import make_context
+
     rng = random.Random(7)
-    folder = Path(args.dir or tempfile.mkdtemp(prefix="escwatch-scale-"))
+    ctx = make_context()
+    pool = templates(ctx)
     store = open_store(f"sqlite:///{folder / 'scale.db'}")
-    print(f"store: {folder / 'scale.db'}; {PER_DAY} reports/day; probe {args.probe} reports per size")
-    print(f"{'reports':>10} {'fill s':>8} {'add ms':>8} {'ratio':>6} {'peak MB':>8}")
-    have, base = 0, None
+    probe(store, ctx.pack, pool, 5, 0)  # warm-up: the embedding model, caches
+    out(f"{'reports':>10} {'fill s':>8} {'add ms':>8} {'ratio':>6} {'peak MB':>8}")
+    rows, have, base = [], 0, 0.0
     for size in sizes:
         t0 = time.perf_counter()
         fill(store, have, size, rng)
         filled = time.perf_counter() - t0
         have = size
-        per = probe(store, args.probe, size, rng)
+        per = probe(store, ctx.pack, pool, n_probe, size)
         base = base or per
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{size:>10} {filled:>8.1f} {per * 1000:>8.2f} {per / base:>6.2f} {peak:>8.0f}")
+        rows.append({"reports": size, "fill_s": filled, "add_ms": per * 1000, "ratio": per / base, "peak_mb": peak})
+        out(f"{size:>10} {filled:>8.1f} {per * 1000:>8.2f} {per / base:>6.2f} {peak:>8.0f}")
+    store.close()
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--probe", type=int, default=100)
+    ap.add_argument("--dir", default=None, help="where the SQLite file goes [default: a temp folder]")
+    args = ap.parse_args()
+    folder = Path(args.dir or tempfile.mkdtemp(prefix="escwatch-scale-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"store: {folder / 'scale.db'}; {PER_DAY} reports/day; {args.probe} reports added at each size")
+    run([int(x) for x in args.sizes.split(",")], args.probe, folder)
 
 
 if __name__ == "__main__":

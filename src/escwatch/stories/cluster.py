@@ -208,7 +208,9 @@ def _bump_df(conn: Connection, keys: list[str]) -> None:
 
 
 def pending(conn: Connection) -> list[str]:
-    """Reports without story signals yet, oldest first."""
+    """Reports without story signals yet, oldest first. ``assign`` sets a report's story and its signals in
+    one transaction, so the indexed ``story IS NULL`` finds them without scanning the whole store."""
     q = select(reports.c.id).outerjoin(story_signals, story_signals.c.report_id == reports.c.id).where(
-        story_signals.c.report_id.is_(None)).order_by(reports.c.published.is_(None), reports.c.published, reports.c.id)
+        reports.c.story.is_(None), story_signals.c.report_id.is_(None)).order_by(
+        reports.c.published.is_(None), reports.c.published, reports.c.id)
     return list(conn.execute(q).scalars())
