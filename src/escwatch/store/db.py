@@ -43,6 +43,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _utc_instant(dt: datetime | None) -> datetime | None:
+    """The same instant in UTC: SQLite keeps no offset, so 10:00+02:00 would read back as 10:00 UTC."""
+    aware = utc(dt)
+    return aware.astimezone(UTC) if aware else None
+
+
 MIGRATION_LOCK = 0x65736377  # PostgreSQL advisory lock key ("escw")
 
 
@@ -98,13 +104,16 @@ class Store:
         """Insert reports in one transaction; returns True per report that was new. ``seen`` (item key,
         report id, status) rows and feeds' fetch states are written in the same transaction: an item is
         marked seen exactly when its report is stored, so a crash loses nothing and repeats nothing."""
-        out = []
+        batch = list(batch)
         with self.engine.begin() as conn:
-            for rep in batch:
-                out.append(self._insert(conn, rep))
+            new = self._insert(conn, batch)
             self._mark_seen(conn, seen)
             for state in fetch_states:
                 self._set_fetch_state(conn, **state)
+        out, done = [], set()
+        for rep in batch:  # a report twice in one batch is new once
+            out.append(rep.id in new and rep.id not in done)
+            done.add(rep.id)
         return out
 
     def _mark_seen(self, conn: Connection, seen: Iterable[tuple[str, str | None, str]]) -> None:
@@ -143,31 +152,40 @@ class Store:
     def add_report(self, report: Report) -> bool:
         return self.add_reports([report])[0]
 
-    def _insert(self, conn: Connection, rep: Report) -> bool:
-        if conn.execute(select(reports.c.id).where(reports.c.id == rep.id)).first():
-            return False
-        # another process may store the same report between the check and the insert: insert-or-ignore,
-        # and the children only when this insert won
-        done = conn.execute(self._insert_or_ignore(reports).values(
-            id=rep.id, source=rep.source, url=rep.url, title=rep.title, outlet=rep.outlet, byline=rep.byline,
-            published=rep.published, published_source=rep.published_source, language=rep.language,
-            declared_language=rep.declared_language, forwarded_from=rep.forwarded_from, links=list(rep.links),
-            raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=datetime.now(UTC)))
-        if done.rowcount == 0:
-            return False
-        for key, table in CHILDREN.items():
-            items = getattr(rep, key)
-            if not items:
+    def _insert(self, conn: Connection, batch: list[Report]) -> set[str]:
+        """Insert the reports' rows and, for those that were new, their children's rows (one statement
+        per table for the whole batch); returns the new reports' ids. Another process may store the same
+        report between the check and the insert: insert-or-ignore, and children only where this one won."""
+        ids = [r.id for r in batch]
+        have = set(conn.execute(select(reports.c.id).where(reports.c.id.in_(ids))).scalars())
+        now, rows, fresh = datetime.now(UTC), [], set()
+        for rep in batch:
+            if rep.id in have or rep.id in fresh:
                 continue
-            rename = RENAMED.get(key, {})
-            rows = []
-            for seq, item in enumerate(items):
-                row = {rename.get(f.name, f.name): getattr(item, f.name) for f in fields(item)}
-                if "roles" in row:
-                    row["roles"] = [list(r) for r in row["roles"]]
-                rows.append({"report_id": rep.id, "seq": seq, **row})
-            conn.execute(table.insert(), rows)
-        return True
+            fresh.add(rep.id)
+            rows.append(dict(
+                id=rep.id, source=rep.source, url=rep.url, title=rep.title, outlet=rep.outlet, byline=rep.byline,
+                published=_utc_instant(rep.published), published_source=rep.published_source,
+                language=rep.language, declared_language=rep.declared_language, forwarded_from=rep.forwarded_from,
+                links=list(rep.links), raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=now))
+        if not rows:
+            return set()
+        new = set(conn.execute(self._insert_or_ignore(reports).returning(reports.c.id), rows).scalars())
+        children: dict[Any, list[dict[str, Any]]] = {}
+        for rep in batch:
+            if rep.id not in new or rep.id not in fresh:
+                continue
+            fresh.discard(rep.id)  # a report twice in one batch: children once
+            for key, table in CHILDREN.items():
+                rename = RENAMED.get(key, {})
+                for seq, item in enumerate(getattr(rep, key)):
+                    row = {rename.get(f.name, f.name): getattr(item, f.name) for f in fields(item)}
+                    if "roles" in row:
+                        row["roles"] = [list(r) for r in row["roles"]]
+                    children.setdefault(table, []).append({"report_id": rep.id, "seq": seq, **row})
+        for table, child_rows in children.items():
+            conn.execute(table.insert(), child_rows)
+        return new
 
     def _insert_or_ignore(self, table: Any) -> Any:
         if self.engine.dialect.name == "postgresql":
@@ -191,7 +209,9 @@ class Store:
 
     # -- reads ----------------------------------------------------------------------------
     def resolve_id(self, prefix: str) -> str:
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn:  # a whole id by the primary key first (LIKE scans every id)
+            if conn.execute(select(reports.c.id).where(reports.c.id == prefix)).first() is not None:
+                return prefix
             ids = conn.execute(select(reports.c.id).where(reports.c.id.startswith(prefix)).limit(2)).scalars().all()
         if len(ids) != 1:
             raise NotFoundError(f"no report with id {prefix!r}" if not ids else f"id prefix {prefix!r} is ambiguous")
