@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import insert, select
 
+from benchmarks import result_option, save_result
 from benchmarks.generate import copies, templates
 from escwatch.records import Report
 from escwatch.store import open_store
@@ -126,11 +127,12 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--probe", type=int, default=100)
     ap.add_argument("--dir", default=None, help="where the SQLite file goes [default: a temp folder]")
+    result_option(ap)
     args = ap.parse_args()
     folder = Path(args.dir or tempfile.mkdtemp(prefix="escwatch-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"store: {folder / 'scale.db'}; {PER_DAY} reports/day; {args.probe} reports added at each size")
-    run([int(x) for x in args.sizes.split(",")], args.probe, folder)
+    save_result(args.result, {"rows": run([int(x) for x in args.sizes.split(",")], args.probe, folder)})
 
 
 if __name__ == "__main__":

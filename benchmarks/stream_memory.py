@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import result_option, save_result
 from benchmarks.generate import docs, template_mapper, templates
 from escwatch.analyse.context import make_context
 from escwatch.engine.local import ingest_items
@@ -57,10 +58,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--dir", default=None, help="where the SQLite file goes [default: a temp folder]")
+    result_option(ap)
     args = ap.parse_args()
     folder = Path(args.dir or tempfile.mkdtemp(prefix="escwatch-stream-"))
     folder.mkdir(parents=True, exist_ok=True)
-    run(args.n, folder)
+    save_result(args.result, run(args.n, folder))
 
 
 if __name__ == "__main__":
