@@ -1,5 +1,6 @@
 """Several writers on one store (the suite's kind: a SQLite file in WAL mode, or PostgreSQL): two
-ingest processes and a watch over overlapping folders lose nothing, duplicate nothing, never fail."""
+ingest processes and two watches over overlapping folders, all grouping stories and the watches
+assessing, lose nothing, duplicate nothing, never fail."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from conftest import store_at
-from escwatch.store.schema import errors, reports
+from escwatch.store.schema import errors, reports, stories, story_signals
 
 TOWNS = ["Tver", "Pskov", "Kursk", "Orel", "Bryansk", "Smolensk", "Vologda"]
 
@@ -24,18 +25,16 @@ def _write(folder: Path, ids: range) -> None:
             encoding="utf-8")
 
 
-def test_two_ingests_and_a_watch_at_once(tmp_path: Path, db_url: str) -> None:
+def test_two_ingests_and_two_watches_at_once(tmp_path: Path, db_url: str) -> None:
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     _write(a, range(0, 80))
     _write(b, range(40, 120))
     _write(c, range(60, 140))
     base = [sys.executable, "-m", "escwatch", "--db", db_url]
-    procs = [subprocess.Popen([*base, "ingest", str(a), "--no-stories"], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True),
-             subprocess.Popen([*base, "ingest", str(b), "--no-stories"], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True),
-             subprocess.Popen([*base, "watch", "--once", "--folder", str(c)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)]
+    runs = [["ingest", str(a)], ["ingest", str(b)], ["watch", "--once", "--folder", str(c)],
+            ["watch", "--once", "--folder", str(b)]]
+    procs = [subprocess.Popen([*base, *run], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for run in runs]
     outputs = [p.communicate(timeout=300)[0] for p in procs]
     for p, out in zip(procs, outputs, strict=True):
         assert p.returncode == 0, out
@@ -44,4 +43,10 @@ def test_two_ingests_and_a_watch_at_once(tmp_path: Path, db_url: str) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(reports)).scalar_one() == 140  # every text once
         assert conn.execute(select(func.count()).select_from(errors)).scalar_one() == 0
+        # stories were grouped by one process at a time: each report once, in one live story
+        assert conn.execute(select(func.count()).select_from(story_signals)).scalar_one() == 140
+        assert conn.execute(select(func.count()).select_from(reports).where(reports.c.story.is_(None))
+                            ).scalar_one() == 0
+        assert conn.execute(select(func.sum(stories.c.size)).where(stories.c.merged_into.is_(None))
+                            ).scalar_one() == 140
     store.close()

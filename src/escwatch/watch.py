@@ -101,11 +101,14 @@ def after_ingest(store: Store, ctx: Context, settings_extra: Mapping[str, Any], 
 
 
 def run_cycle(cfg: WatchConfig, store: Store, ctx: Context, fetcher: Fetcher, settings_extra: Mapping[str, Any],
-              since: date, stop: threading.Event, progress: Callable[[Item], None] | None = None) -> dict[str, Any]:
+              since: date, stop: threading.Event, progress: Callable[[Item], None] | None = None,
+              resume: bool = False) -> dict[str, Any]:
+    """One poll; ``resume`` (the first cycle) also finishes the stories, assessment and deliveries that a
+    killed run left undone when nothing new comes in."""
     started = time.monotonic()
     res = ingest_items(items(cfg, store, fetcher), store, ctx, progress=progress, stop=stop.is_set)
     stats: dict[str, Any] = {"new": res.new, "duplicate": res.duplicate, "failed": res.failed}
-    if res.new and not stop.is_set():
+    if (res.new or resume) and not stop.is_set():
         stats.update(after_ingest(store, ctx, settings_extra, since))
     stats["seconds"] = round(time.monotonic() - started, 3)
     return stats
@@ -120,7 +123,7 @@ def watch(cfg: WatchConfig, store: Store, ctx: Context, settings_extra: Mapping[
     with Fetcher(cfg.policy, transport=transport) as fetcher:
         while not stop.is_set():
             n += 1
-            stats = run_cycle(cfg, store, ctx, fetcher, settings_extra, since, stop, progress)
+            stats = run_cycle(cfg, store, ctx, fetcher, settings_extra, since, stop, progress, resume=n == 1)
             log.info(json.dumps({"event": "cycle", "cycle": n, **{k: v for k, v in stats.items()
                                                                  if k != "deliveries"}}, default=str))
             on_cycle(n, stats)

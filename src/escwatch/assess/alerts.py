@@ -166,9 +166,11 @@ def record(store: Store, found: Iterable[Alert]) -> list[Alert]:
             if al.id in known:
                 continue
             known.add(al.id)
-            conn.execute(alerts.insert().values(id=al.id, rule=al.rule, kind=al.kind, day=al.day, title=al.title,
-                                                body=al.body, payload=dict(al.payload), created_at=datetime.now(UTC)))
-            new.append(al)
+            done = conn.execute(store.insert_or_ignore(alerts).values(  # another watch may record it first
+                id=al.id, rule=al.rule, kind=al.kind, day=al.day, title=al.title, body=al.body,
+                payload=dict(al.payload), created_at=datetime.now(UTC)))
+            if done.rowcount:
+                new.append(al)
     return new
 
 

@@ -40,7 +40,7 @@ def save(store: Store, a: Assessment) -> dict[str, int]:
     """Replace the stored observations (as of the last day) and this scope's index days."""
     now = datetime.now(UTC)
     last = a.days[-1].observations if a.days else []
-    with store.engine.begin() as conn:
+    with store.lock("assess"), store.engine.begin() as conn:  # several watch processes may save at once
         conn.execute(delete(observations))
         if last:
             conn.execute(observations.insert(), [observation_row(o) for o in last])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
@@ -49,19 +49,22 @@ def _utc_instant(dt: datetime | None) -> datetime | None:
     return aware.astimezone(UTC) if aware else None
 
 
-MIGRATION_LOCK = 0x65736377  # PostgreSQL advisory lock key ("escw")
+LOCK_KEYS = {"migrate": 0x65736377, "stories": 0x65736378, "assess": 0x65736379}  # PostgreSQL advisory keys
 
 
 @contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
-    """One migrating process at a time: a lock file beside a SQLite store, an advisory lock on PostgreSQL."""
+def named_lock(engine: Engine, name: str) -> Iterator[None]:
+    """One process at a time in a named section (migrating, updating stories, saving the assessment):
+    a lock file beside a SQLite store, an advisory lock on PostgreSQL."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEYS[name]})
+            conn.commit()  # hold the session lock without an open transaction
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEYS[name]})
+                conn.commit()
         return
     path = engine.url.database
     if engine.dialect.name != "sqlite" or not path or path == ":memory:":
@@ -69,7 +72,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         return
     import fcntl
 
-    with open(f"{path}.migrate-lock", "a") as fh:
+    with open(f"{path}.{name}-lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -88,7 +91,7 @@ class Store:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             if migrate.current(self.engine) != migrate.head():
-                with _migration_lock(self.engine):  # several processes may open a new store at once
+                with named_lock(self.engine, "migrate"):  # several processes may open a new store at once
                     if migrate.current(self.engine) != migrate.head():
                         migrate.upgrade(self.engine)
         except (SQLAlchemyError, OSError) as exc:
@@ -120,7 +123,7 @@ class Store:
         now = datetime.now(UTC)
         for key, rid, status in seen:
             conn.execute(delete(seen_items).where(seen_items.c.key == key))
-            conn.execute(self._insert_or_ignore(seen_items).values(key=key, report_id=rid, status=status, seen_at=now))
+            conn.execute(self.insert_or_ignore(seen_items).values(key=key, report_id=rid, status=status, seen_at=now))
 
     def mark_seen(self, seen: Iterable[tuple[str, str | None, str]]) -> None:
         with self.engine.begin() as conn:
@@ -149,6 +152,10 @@ class Store:
         conn.execute(delete(fetch_state).where(fetch_state.c.url == url))
         conn.execute(fetch_state.insert().values(url=url, fetched_at=datetime.now(UTC), **values))
 
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        """Serialise a section across processes: ``with store.lock("stories"): ...``."""
+        return named_lock(self.engine, name)
+
     def add_report(self, report: Report) -> bool:
         return self.add_reports([report])[0]
 
@@ -170,7 +177,7 @@ class Store:
                 links=list(rep.links), raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=now))
         if not rows:
             return set()
-        new = set(conn.execute(self._insert_or_ignore(reports).returning(reports.c.id), rows).scalars())
+        new = set(conn.execute(self.insert_or_ignore(reports).returning(reports.c.id), rows).scalars())
         children: dict[Any, list[dict[str, Any]]] = {}
         for rep in batch:
             if rep.id not in new or rep.id not in fresh:
@@ -187,7 +194,7 @@ class Store:
             conn.execute(table.insert(), child_rows)
         return new
 
-    def _insert_or_ignore(self, table: Any) -> Any:
+    def insert_or_ignore(self, table: Any) -> Any:
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -203,7 +210,7 @@ class Store:
                 errors.c.source == err.source, errors.c.stage == err.stage, errors.c.code == err.code)).first()
             if exists:
                 return False
-            done = conn.execute(self._insert_or_ignore(errors).values(
+            done = conn.execute(self.insert_or_ignore(errors).values(
                 source=err.source, stage=err.stage, code=err.code, message=err.message, created_at=datetime.now(UTC)))
             return bool(done.rowcount)
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.engine import Connection
 
 from escwatch.packs import Pack
 from escwatch.records import Report
@@ -22,10 +23,16 @@ BATCH = 32
 
 
 def update_stories(store: Store, pack: Pack, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Give every report without story signals a story; refresh the touched stories' summaries."""
+    """Give every report without story signals a story; refresh the touched stories' summaries. One
+    process at a time (several ``ingest`` and ``watch`` processes may share a store)."""
+    with store.lock("stories"):
+        return _update(store, pack, progress)
+
+
+def _update(store: Store, pack: Pack, progress: Callable[[int], None] | None) -> dict[str, Any]:
     with store.engine.connect() as conn:
         todo = cluster.pending(conn)
-    touched: set[str] = set()
+        touched: set[str] = set(stale(conn))  # left behind by a run killed between grouping and refreshing
     merged_total = 0
     for i in range(0, len(todo), BATCH):
         batch = [store.get_report(rid) for rid in todo[i:i + BATCH]]
@@ -43,6 +50,22 @@ def update_stories(store: Store, pack: Pack, progress: Callable[[int], None] | N
     for sid in sorted(touched):
         refresh_story(store, pack, sid)
     return {"reports": len(todo), "stories_touched": len(touched), "merged": merged_total}
+
+
+def stale(conn: Connection) -> list[str]:
+    """Stories whose summary row is missing or counts fewer members than it has (a run was killed after
+    grouping reports, before refreshing their stories). Grouping only adds members, so a stale summary
+    always undercounts: two sums tell whether any is stale, and only then are stories compared one by one."""
+    live = stories.c.merged_into.is_(None)
+    summed = conn.execute(select(func.coalesce(func.sum(stories.c.size), 0)).where(live)).scalar_one()
+    grouped = conn.execute(select(func.count()).select_from(reports).where(reports.c.story.is_not(None))).scalar_one()
+    if summed == grouped:
+        return []
+    counts = select(reports.c.story, func.count().label("n")).where(reports.c.story.is_not(None)).group_by(
+        reports.c.story).subquery()
+    q = select(counts.c.story).outerjoin(stories, stories.c.id == counts.c.story).where(
+        or_(stories.c.id.is_(None), stories.c.size != counts.c.n))
+    return sorted(conn.execute(q).scalars())
 
 
 def members(store: Store, story_id: str) -> list[Report]:
