@@ -76,3 +76,42 @@ def test_migrations_match_the_schema(db_url) -> None:  # type: ignore[no-untyped
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     store.close()
     assert [d for d in diff if d[0] not in ("modify_nullable",)] == []
+
+
+def test_a_store_made_by_an_older_version_opens_after_upgrade(db_url, ctx, analyse) -> None:  # type: ignore[no-untyped-def]
+    """A store left at the first schema (0001) with a report in it: `escwatch db upgrade` brings it to
+    head, the old report reads back with its analysis, and new reports go in beside it."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, text
+    from typer.testing import CliRunner
+
+    from escwatch.cli import app
+    from escwatch.config import Settings
+
+    url = Settings(db=db_url).db_url
+    engine = create_engine(url)
+    migrate.upgrade(engine, "0001")
+    rep = analyse("Poetin zei dinsdag in Moskou dat de NAVO volgens The Times een kernproef voorbereidt.")
+    with engine.begin() as conn:  # written as the first version wrote it: only 0001's columns
+        conn.execute(text("INSERT INTO reports (id, source, language, raw_text, text, ingested_at) "
+                          "VALUES (:id, 'old.txt', :lang, :raw, :text, :at)"),
+                     {"id": rep.id, "lang": rep.language, "raw": rep.raw_text, "text": rep.text,
+                      "at": datetime(2023, 1, 5, tzinfo=UTC)})
+        for seq, m in enumerate(rep.mentions):
+            conn.execute(text("INSERT INTO mentions (report_id, seq, entity_id, name, type, wikidata, description, "
+                              'text, start, "end") VALUES (:r, :s, :e, :n, :t, :w, :d, :x, :a, :b)'),
+                         {"r": rep.id, "s": seq, "e": m.entity_id, "n": m.name, "t": m.type, "w": m.wikidata,
+                          "d": m.description, "x": m.text, "a": m.start, "b": m.end})
+    engine.dispose()
+    assert migrate.current(create_engine(url)) == "0001"
+
+    res = CliRunner().invoke(app, ["--db", db_url, "db", "upgrade"])
+    assert res.exit_code == 0, res.output
+    store = open_store(url)
+    assert migrate.current(store.engine) == migrate.head()
+    old = store.get_report(rep.id)
+    assert old.text == rep.text and old.mentions == rep.mentions and old.links == ()
+    assert store.add_report(analyse("The Times reported a second train near Kursk.")) is True
+    assert store.counts()["reports"] == 2
+    store.close()
