@@ -120,7 +120,7 @@ def run_stories(quiet: bool = False) -> dict[str, Any]:
     with Progress(TextColumn("[bold]stories"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=quiet or n == 0) as bar:
         task = bar.add_task("", total=n)
-        return update_stories(store, ctx.pack, progress=lambda k: bar.advance(task, k))
+        return update_stories(store, ctx.pack, progress=lambda k: bar.advance(task, k), repair=True)
 
 
 @app.command()

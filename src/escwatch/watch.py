@@ -82,14 +82,15 @@ def items(cfg: WatchConfig, store: Store, fetcher: Fetcher) -> Iterator[Item]:
         yield from gdelt_items(path, fetcher, store, cfg.gdelt_themes, cfg.gdelt_countries)
 
 
-def after_ingest(store: Store, ctx: Context, settings_extra: Mapping[str, Any], since: date) -> dict[str, Any]:
-    """Stories, assessment and alerts for what a cycle brought in."""
+def after_ingest(store: Store, ctx: Context, settings_extra: Mapping[str, Any], since: date,
+                 repair: bool = False) -> dict[str, Any]:
+    """Stories, assessment and alerts for what a cycle brought in (``repair``: see ``update_stories``)."""
     from escwatch.assess import alerts as al
     from escwatch.assess import assess
     from escwatch.assess.persist import overrides, save
     from escwatch.stories import update_stories
 
-    out: dict[str, Any] = {"stories": update_stories(store, ctx.pack)}
+    out: dict[str, Any] = {"stories": update_stories(store, ctx.pack, repair=repair)}
     a = assess(store, ctx.pack, overrides=overrides(store, settings_extra))
     if a.days:
         save(store, a)
@@ -109,7 +110,7 @@ def run_cycle(cfg: WatchConfig, store: Store, ctx: Context, fetcher: Fetcher, se
     res = ingest_items(items(cfg, store, fetcher), store, ctx, progress=progress, stop=stop.is_set)
     stats: dict[str, Any] = {"new": res.new, "duplicate": res.duplicate, "failed": res.failed}
     if (res.new or resume) and not stop.is_set():
-        stats.update(after_ingest(store, ctx, settings_extra, since))
+        stats.update(after_ingest(store, ctx, settings_extra, since, repair=resume))
     stats["seconds"] = round(time.monotonic() - started, 3)
     return stats
 

@@ -22,17 +22,20 @@ from escwatch.stories import cluster, embed, provenance
 BATCH = 32
 
 
-def update_stories(store: Store, pack: Pack, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def update_stories(store: Store, pack: Pack, progress: Callable[[int], None] | None = None,
+                   repair: bool = False) -> dict[str, Any]:
     """Give every report without story signals a story; refresh the touched stories' summaries. One
-    process at a time (several ``ingest`` and ``watch`` processes may share a store)."""
+    process at a time (several ``ingest`` and ``watch`` processes may share a store). ``repair`` also
+    refreshes stories a killed run left stale (a check that reads the whole store: once per command
+    or watch start, not per cycle)."""
     with store.lock("stories"):
-        return _update(store, pack, progress)
+        return _update(store, pack, progress, repair)
 
 
-def _update(store: Store, pack: Pack, progress: Callable[[int], None] | None) -> dict[str, Any]:
+def _update(store: Store, pack: Pack, progress: Callable[[int], None] | None, repair: bool) -> dict[str, Any]:
     with store.engine.connect() as conn:
         todo = cluster.pending(conn)
-        touched: set[str] = set(stale(conn))  # left behind by a run killed between grouping and refreshing
+        touched: set[str] = set(stale(conn)) if repair else set()
     merged_total = 0
     for i in range(0, len(todo), BATCH):
         batch = [store.get_report(rid) for rid in todo[i:i + BATCH]]
