@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from escwatch.errors import EscwatchError, FetchError, FetchTimeoutError, HTTPStatusError
+from escwatch.errors import EscwatchError, FetchError, FetchTimeoutError, HTTPStatusError, InputError
 from escwatch.ingest.decode import decode
 from escwatch.ingest.feeds import entry_doc, looks_like_feed, parse_feed
 from escwatch.ingest.fetch import Fetcher
@@ -115,8 +115,11 @@ def file_items(paths: Collection[str | Path], store: Store, max_bytes: int) -> I
     for path in expand(paths):
         try:
             st = path.stat()
-        except OSError:
-            yield Item(f"file:{path}#missing", ErrorRecord(str(path), "ingest", "E100", f"[E100] {path}: not found"))
+        except OSError as exc:  # gone, a broken or looping link: reported once, until the file can be read
+            if not store.seen([missing := f"file:{path}#missing"]):
+                err = InputError(f"{path}: cannot be read: {exc.strerror or exc}",
+                                 hint="check that the file exists, is not a broken link and that you may read it")
+                yield Item(missing, ErrorRecord(str(path), "ingest", err.code, str(err)))
             continue
         fkey = f"file:{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
         if store.seen([fkey]):

@@ -59,7 +59,7 @@ def _slug(data: dict[str, Any], username: str | None) -> str:
         return username
     name = data.get("name")
     if isinstance(name, str) and name.strip():
-        return re.sub(r"[\s/]+", "-", name.strip().lower())
+        return re.sub(r"[\s/]+", "-", re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lower())
     chat_id = data.get("id")
     return f"chat{chat_id}" if isinstance(chat_id, int) and not isinstance(chat_id, bool) else "unnamed"
 
@@ -148,6 +148,9 @@ def _message(msg: Any, n: int, source: str, channel: str | None, slug: str,
         raise WrongTypeError(f"{where}: a message needs an integer 'id', got {mid!r:.40}", hint=EXPORT_HINT)
     where = f"{source}#{n} (message {mid})"
     published = _published(msg, where)
+    if msg.get("text") is not None and not isinstance(msg["text"], str | list):
+        raise WrongTypeError(f"{where}: 'text' must be a string or a list of parts, got {type(msg['text']).__name__}",
+                             hint=EXPORT_HINT)
     text = _flatten(msg.get("text"))
     if not text.strip() and isinstance(msg.get("text_entities"), list):
         text = _flatten(msg["text_entities"])
@@ -207,6 +210,8 @@ def read_telegram_export(path: Path, max_bytes: int = 200_000_000) -> Iterator[R
         except json.JSONDecodeError as exc:
             raise MalformedJSONError(f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
                                      hint=EXPORT_HINT) from None
+        except RecursionError:
+            raise MalformedJSONError(f"{path}: JSON nested too deeply to read", hint=EXPORT_HINT) from None
     except EscwatchError as exc:
         yield ErrorRecord(str(path), STAGE, exc.code, str(exc))
         return

@@ -90,8 +90,11 @@ def read_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise PackYAMLError(f"YAML error in {where}: {exc.problem or exc}",
-                            hint=f"fix line {mark.line + 1 if mark else '?'} of {path.name}") from exc
+        ctx = exc.context_mark if exc.context and exc.context_mark and exc.context_mark is not mark else None
+        started = f" ({exc.context} that starts at line {ctx.line + 1})" if ctx else ""
+        raise PackYAMLError(f"YAML error in {where}: {exc.problem or exc}{started}",
+                            hint=f"fix line {ctx.line + 1 if ctx else mark.line + 1 if mark else '?'} of {path.name}"
+                            ) from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PackYAMLError(f"cannot read {path}: {exc}") from exc
 

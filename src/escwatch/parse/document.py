@@ -6,10 +6,14 @@ import re
 from bisect import bisect_right
 from datetime import UTC, datetime
 from functools import lru_cache
+from re import _constants as sre_c  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from escwatch.errors import EmptyInputError, WrongTypeError
+from escwatch.ingest.decode import scrub
 from escwatch.lang import all_langs
+from escwatch.parse.clean import MAX_HTML_CHARS, check_size, front_matter, normalise
 from escwatch.parse.html import extract_html
 from escwatch.records import RawDoc, Report, content_hash
 
@@ -20,12 +24,35 @@ URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])(?:[/-](0?[1-9]|[12
 MD_MARKUP = re.compile(r"^\s{0,3}#{1,6}\s+|^\s*[*-]\s+|\*\*|__", re.MULTILINE)
 
 
+def _line_start(pattern: str) -> bool:
+    """The pattern begins with a top-level ``^`` (no top-level alternation), so ``^`` can be factored out."""
+    try:
+        items = list(sre_parse.parse(pattern, re.IGNORECASE | re.MULTILINE))
+    except re.error:
+        return False
+    return pattern.startswith("^") and bool(items) and items[0] == (sre_c.AT, sre_c.AT_BEGINNING)
+
+
+def _alternation(patterns: list[str]) -> str:
+    """``(?:p1)|(?:p2)|...`` with runs of line-anchored patterns written ``^(?:(?:p1)|(?:p2))``: the same
+    matches in the same order, but the engine tests ``^`` once per position instead of once per pattern."""
+    runs: list[tuple[bool, list[str]]] = []
+    for p in patterns:
+        anchored = _line_start(p)
+        if anchored and runs and runs[-1][0]:
+            runs[-1][1].append(p[1:])
+        else:
+            runs.append((anchored, [p[1:] if anchored else p]))
+    return "|".join("^(?:" + "|".join(f"(?:{q})" for q in qs) + ")" if anchored else f"(?:{qs[0]})"
+                    for anchored, qs in runs)
+
+
 @lru_cache(maxsize=1)
 def _line_rxs() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Teaser and paywall patterns of every supported language, each as one multi-line regex."""
     def alt(key: str) -> re.Pattern[str]:
         pats = [p for r in all_langs() for p in r.patterns.get(key, ())] or ["(?!)"]
-        return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE | re.MULTILINE)
+        return re.compile(_alternation(pats), re.IGNORECASE | re.MULTILINE)
     return alt("teasers"), alt("paywall")
 
 
@@ -69,7 +96,7 @@ def parse_date(value: Any) -> datetime | None:
             raise WrongTypeError(f"'published' is not a date: {value!r:.60}") from None
         dt = got
     if not 1900 <= dt.year <= 2200:
-        raise WrongTypeError(f"'published' is out of range: {value!r:.60}")
+        raise WrongTypeError(f"'published' is out of range (years 1900 to 2200): {value!r:.60}")
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
@@ -77,14 +104,21 @@ def parse(doc: RawDoc) -> Report:
     meta: dict[str, Any] = dict(doc.meta)
     raw = doc.content
     if doc.kind == "html":
+        check_size(doc.source, raw, MAX_HTML_CHARS, "HTML")
         got = extract_html(raw, meta.get("url"))
         for k, v in got.items():
             if k != "text" and v and not meta.get(k):
                 meta[k] = v
         raw = got["text"]
+        check_size(doc.source, raw)
     elif doc.kind == "md":
+        front, raw = front_matter(raw)
+        meta.update({k: v for k, v in front.items() if not meta.get(k)})
+        check_size(doc.source, raw)
         raw = MD_MARKUP.sub("", raw)
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    else:
+        check_size(doc.source, raw)
+    raw = normalise(raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " "))
     if not raw.strip():
         raise EmptyInputError(f"{doc.source}: no text")
     text = _drop_lines(raw)
@@ -101,6 +135,7 @@ def parse(doc: RawDoc) -> Report:
     title = meta.get("title")
     if title is not None and not isinstance(title, str):
         raise WrongTypeError("'title' must be a string")
+    title = normalise(title).strip() or None if title else None
     published, published_source = parse_date(meta.get("published")), "meta"
     if isinstance(meta.get("published"), str) and re.fullmatch(r"\s*\d{4}-\d{2}\s*", meta["published"]):
         published_source = "month"  # only the month is known
@@ -108,13 +143,18 @@ def parse(doc: RawDoc) -> Report:
         published = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1), 12, tzinfo=UTC)
         published_source = "url"
     return Report(
-        id=content_hash(text), source=doc.source, raw_text=doc.content, text=text, title=title,
-        url=meta.get("url"), outlet=meta.get("outlet"), byline=byline or meta.get("author"),
+        id=content_hash(text), source=scrub(doc.source), raw_text=scrub(doc.content), text=text, title=title,
+        url=_clean(meta.get("url")), outlet=_clean(meta.get("outlet")), byline=_clean(byline or meta.get("author")),
         published=published, published_source=published_source if published else None,
-        declared_language=meta.get("language"), forwarded_from=_str_or_none(meta.get("forwarded_from")),
-        links=tuple(str(u) for u in meta.get("links") or () if isinstance(u, str)),
+        declared_language=_clean(meta.get("language")), forwarded_from=_str_or_none(meta.get("forwarded_from")),
+        links=tuple(scrub(u) for u in meta.get("links") or () if isinstance(u, str)),
     )
 
 
 def _str_or_none(value: Any) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    return scrub(value).strip() or None if isinstance(value, str) else None
+
+
+def _clean(value: Any) -> Any:
+    """A metadata string without NUL characters or lone surrogates (any other value as it is)."""
+    return scrub(value) if isinstance(value, str) else value
