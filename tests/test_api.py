@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -23,6 +25,7 @@ from escwatch.config import Settings
 from escwatch.demo import corpus_files, run_demo
 from escwatch.engine import ingest_docs
 from escwatch.ingest.files import read_file
+from escwatch.records import RawDoc
 from escwatch.store.schema import analyst_actions, grade_overrides
 from escwatch.web.app import create_app
 from escwatch.web.security import CSP
@@ -374,3 +377,42 @@ def test_contract(api_schema: Any, path: str) -> None:
         assert case.call_and_validate().status_code < 500
 
     check()
+
+
+# -- the response cache ----------------------------------------------------------------------------
+def test_cache_never_serves_stale_data(writable: TestClient, ctx: Context) -> None:
+    """Answers are cached per data version: an action, an ingest by another connection and a write by
+    another process all show on the very next request; ETag/304 follow the data."""
+    from escwatch.web.cache import cache_stats
+
+    app: Any = writable.app
+    rid = writable.get("/api/search", params={"q": "Zaporizhzhia"}).json()["items"][0]["id"]
+    first = writable.get(f"/api/reports/{rid}")
+    assert first.json()["flags"] == [] and writable.get(f"/api/reports/{rid}").json() == first.json()
+    hits = cache_stats(app)["hits"]
+    assert hits >= 1  # the second answer came from the cache
+    etag = first.headers["etag"]
+    assert writable.get(f"/api/reports/{rid}", headers={"If-None-Match": etag}).status_code == 304
+    # an analyst action through the API
+    r = writable.post("/api/actions/note", json={"target": "report", "id": rid, "text": "seen"}, headers=csrf(writable))
+    assert r.status_code == 200, r.text
+    after = writable.get(f"/api/reports/{rid}", headers={"If-None-Match": etag})
+    assert after.status_code == 200 and [f["kind"] for f in after.json()["flags"]] == ["note"]
+    assert after.headers["etag"] != etag
+    # a new report ingested by another connection (as `escwatch watch` does)
+    health = writable.get("/api/health").json()["reports"]
+    assert writable.get("/api/search", params={"q": "Cachecanary"}).json()["total"] == 0
+    store = store_at(app.state.web.settings.db)
+    doc = RawDoc("cache.txt", "txt", "Cachecanary: the defence ministry said a nuclear drill was held on Monday.",
+                 {"published": "2022-10-20T08:00:00+00:00", "language": "en"})
+    assert ingest_docs([doc], store, ctx).new == 1
+    store.close()
+    assert writable.get("/api/health").json()["reports"] == health + 1
+    assert writable.get("/api/search", params={"q": "Cachecanary"}).json()["total"] == 1
+    # a write by another process
+    code = ("import sys; from escwatch.config import Settings; from escwatch.store import open_store; "
+            "from escwatch.web import actions; s = open_store(Settings(db=sys.argv[1]).db_url); "
+            "actions.note(s, 'report', sys.argv[2], 'from another process', 'carol'); s.close()")
+    subprocess.run([sys.executable, "-c", code, app.state.web.settings.db, rid], check=True, timeout=120)
+    flags = writable.get(f"/api/reports/{rid}").json()["flags"]
+    assert [f["actor"] for f in flags] == ["alice", "carol"]

@@ -32,11 +32,13 @@ from escwatch.store import Store, open_store
 from escwatch.store.schema import alert_deliveries, alerts, grade_overrides, index_days, observations, reports, stories
 from escwatch.stories import graph
 from escwatch.web import actions, search
+from escwatch.web.cache import REQUEST_VERSION, DataVersion
 from escwatch.web.security import ActionsDisabledError, csrf_value, set_csrf_cookie
 
 log = logging.getLogger(__name__)
 MAX_SIZE = 100
 MAX_PAGE = 100_000
+MAX_KEYS = 200_000  # lists up to this long are paged from their ordered keys
 ALL = "all"  # the scope of the stored overview index
 
 
@@ -51,6 +53,47 @@ class Web:
         self._store: Store | None = None
         self._context: Context | None = None
         self._cached: tuple[tuple[Any, ...], Assessment] | None = None
+        self._versions: DataVersion | None = None
+        self._assessed_at: str | None = None
+        self._ids: dict[Any, tuple[str, list[Any]]] = {}
+        self.response_cache: Any = None  # the ResponseCache middleware, once the app built it
+
+    @property
+    def versions(self) -> DataVersion:
+        """The store's data version (opens the store)."""
+        if self._versions is None:
+            store = self.store
+            with self._lock:
+                if self._versions is None:
+                    self._versions = DataVersion(store)
+        return self._versions
+
+    @property
+    def ready(self) -> bool:
+        """True once the store is open and its data version readable without waiting."""
+        return self._versions is not None
+
+    def version(self) -> str | None:
+        """The data version: as read when the request began (see ``escwatch.web.cache``), else now."""
+        return REQUEST_VERSION.get() or self.versions.current()
+
+    def ordered_ids(self, query: Select[Any], pk: Any) -> list[Any] | None:
+        """The primary keys of ``query``'s rows in its order, kept per data version (every page of a list
+        is then a slice: no count, no OFFSET scan); None for a list longer than MAX_KEYS."""
+        version = self.version()
+        compiled = query.compile(self.store.engine)
+        key = (str(compiled), tuple(sorted((k, repr(v)) for k, v in compiled.params.items())))
+        if version is not None and (hit := self._ids.get(key)) is not None and hit[0] == version:
+            return hit[1]
+        with self.store.engine.connect() as conn:
+            ids = list(conn.execute(query.with_only_columns(pk).limit(MAX_KEYS + 1)).scalars())
+        if len(ids) > MAX_KEYS:
+            return None
+        if version is not None:
+            if len(self._ids) > 256:
+                self._ids.clear()
+            self._ids[key] = (version, ids)
+        return ids
 
     @property
     def store(self) -> Store:
@@ -78,9 +121,14 @@ class Web:
         return tuple(row)
 
     def assessment(self) -> Assessment:
-        """The assessment of everything in the store, without what analysts flagged (cached)."""
+        """The assessment of everything in the store, without what analysts flagged (cached; its key is
+        read again only when the data version moved)."""
         with self._lock:
+            version = self.version()
+            if self._cached is not None and version is not None and self._assessed_at == version:
+                return self._cached[1]
             key = self._key()
+            self._assessed_at = version
             if self._cached is None or self._cached[0] != key:
                 store, pack = self.store, self.context.pack
                 flagged_reports, flagged_observations = flags(store)
@@ -111,6 +159,9 @@ class Web:
 
     def close(self) -> None:
         with self._lock:
+            if self._versions is not None:
+                self._versions.close()
+                self._versions = None
             if self._store is not None:
                 self._store.close()
                 self._store = None
@@ -307,11 +358,18 @@ def jsonable(row: Any) -> dict[str, Any]:
     return {k: iso(v) for k, v in dict(row).items()}
 
 
-def paginate(store: Store, query: Select[Any], page: int, size: int,
+def paginate(w: Web, query: Select[Any], pk: Any, page: int, size: int,
              convert: Callable[[Any], dict[str, Any]] = jsonable) -> dict[str, Any]:
-    with store.engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-        rows = conn.execute(query.limit(size).offset((page - 1) * size)).mappings().all()
+    """One page of ``query`` (ordered; ``pk`` its table's primary key) with the total."""
+    ids = w.ordered_ids(query, pk)
+    with w.store.engine.connect() as conn:
+        if ids is None:
+            total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+            rows = list(conn.execute(query.limit(size).offset((page - 1) * size)).mappings().all())
+        else:
+            total, chunk = len(ids), ids[(page - 1) * size:page * size]
+            found = {r[pk.name]: r for r in conn.execute(query.order_by(None).where(pk.in_(chunk))).mappings()}
+            rows = [found[i] for i in chunk if i in found]
     return {"items": [convert(r) for r in rows], "total": total, "page": page, "size": size}
 
 
@@ -412,7 +470,7 @@ def hypotheses(w: WebDep, day: Annotated[date | None, Query(alias="date")] = Non
 def list_stories(w: WebDep, page: PageNo = 1, size: Size = 20) -> dict[str, Any]:
     """Stories, largest first."""
     query = STORIES.order_by(stories.c.size.desc(), stories.c.first_seen, stories.c.id)
-    return paginate(w.store, query, page, size)
+    return paginate(w, query, stories.c.id, page, size)
 
 
 @router.get("/stories/{story_id}", response_model=StoryDetail, responses=NOT_FOUND)
@@ -466,7 +524,8 @@ def list_observations(w: WebDep, indicator: Text = None,
         query = query.where(observations.c.day >= start.isoformat())
     if end:
         query = query.where(observations.c.day <= end.isoformat())
-    return paginate(w.store, query.order_by(observations.c.day, observations.c.id), page, size, observation_out)
+    return paginate(w, query.order_by(observations.c.day, observations.c.id), observations.c.id, page, size,
+                    observation_out)
 
 
 @router.get("/search", response_model=SearchPage)
@@ -475,14 +534,14 @@ def find(w: WebDep, q: Annotated[str, Query(max_length=500, description="words, 
          start: From = None, end: To = None, page: PageNo = 1, size: Size = 20) -> dict[str, Any]:
     """Full-text search with filters; facets count the matching reports per value."""
     f = search.Filters(q, plain(language), plain(outlet), plain(indicator), plain(entity), start, end)
-    return search.search(w.store, f, page, size)
+    return search.search(w.store, f, page, size, w.version())
 
 
 @router.get("/alerts", response_model=Page)
 def list_alerts(w: WebDep, page: PageNo = 1, size: Size = 20) -> dict[str, Any]:
     """Stored alerts, newest first, each with its deliveries."""
     store = w.store
-    out = paginate(store, ALERTS_NEWEST, page, size, dict)
+    out = paginate(w, ALERTS_NEWEST, alerts.c.id, page, size, dict)
     out["items"] = alerts_out(store, out["items"])
     return out
 

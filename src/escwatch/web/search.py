@@ -31,7 +31,9 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateTable
 
 from escwatch.records import utc
 from escwatch.store import Store
@@ -90,20 +92,26 @@ def sync_fts(conn: Connection) -> None:
 
 
 _SYNCED: dict[str, int] = {}  # store URL -> report count the index was last brought up to
+_CHECKED: dict[str, str] = {}  # store URL -> data version at which the index was last found up to date
 
 
-def ensure_index(store: Store) -> None:
+def ensure_index(store: Store, version: str | None = None) -> None:
     """Bring the FTS5 index up to date when the store's report count moved since this process last did
-    (counting the FTS table itself is a full scan: it is done only then)."""
+    (counting the FTS table itself is a full scan: it is done only then). With the store's data ``version``
+    (see ``escwatch.web.cache``), not even the reports are counted while it stays the same."""
     if store.engine.dialect.name != "sqlite":
+        return
+    if version is not None and _CHECKED.get(store.url) == version:
         return
     with store.engine.connect() as conn:
         now = conn.execute(select(func.count()).select_from(reports)).scalar_one()
-    if _SYNCED.get(store.url) == now:
-        return
-    with _SYNC_LOCK, store.engine.begin() as conn:
-        sync_fts(conn)
-    _SYNCED[store.url] = now
+    if _SYNCED.get(store.url) != now:
+        with _SYNC_LOCK, store.engine.begin() as conn:
+            sync_fts(conn)
+        _SYNCED[store.url] = now
+        return  # syncing wrote to the store: its version moved, check once more next time
+    if version is not None:
+        _CHECKED[store.url] = version
 
 
 def _conditions(f: Filters) -> list[ColumnElement[bool]]:
@@ -129,10 +137,12 @@ def _pg_document() -> ColumnElement[Any]:
 
 
 def matched(dialect: str, f: Filters, words: list[str]) -> Subquery:
-    """(id, rank) of the matching reports; a lower rank is a better match."""
+    """(id, rank) of the matching reports; a lower rank is a better match. On SQLite also their language,
+    outlet and published (kept in the temporary table: facets and order then need no report lookups)."""
     conds = _conditions(f)
+    more = (reports.c.language, reports.c.outlet, reports.c.published) if dialect == "sqlite" else ()
     if not words:
-        return select(reports.c.id, literal_column("0.0", Float).label("rank")).where(*conds).subquery("hits")
+        return select(reports.c.id, literal_column("0.0", Float).label("rank"), *more).where(*conds).subquery("hits")
     if dialect == "postgresql":
         query = func.plainto_tsquery(literal_column(PG_CONFIG), " ".join(words))
         doc = _pg_document()
@@ -140,7 +150,8 @@ def matched(dialect: str, f: Filters, words: list[str]) -> Subquery:
             doc.op("@@")(query), *conds).subquery("hits")
     fts = text("SELECT report_id, bm25(reports_fts) AS rank FROM reports_fts WHERE reports_fts MATCH :q").bindparams(
         q=fts5_query(words)).columns(column("report_id", String), column("rank", Float)).subquery("fts")
-    return select(reports.c.id, fts.c.rank).join(fts, fts.c.report_id == reports.c.id).where(*conds).subquery("hits")
+    return select(reports.c.id, fts.c.rank, *more).join(fts, fts.c.report_id == reports.c.id).where(
+        *conds).subquery("hits")
 
 
 def _facet(conn: Connection, key: Any, report_id: Any, hits: Subquery, limit: int | None = None) -> dict[str, int]:
@@ -158,7 +169,25 @@ def _report_facet(conn: Connection, key: Any, hits: Any, limit: int | None = Non
     return {str(k): int(v) for k, v in conn.execute(query.limit(limit) if limit else query)}
 
 
+# SQLite, over the temporary table of hits: the same queries as the generic ones, written out once (no
+# statement is built per search); constant text, the only values (LIMIT, OFFSET) are bound
+_IN_HITS = "report_id IN (SELECT id FROM temp.search_hits)"
+HITS_FACETS = {
+    "language": "SELECT language, count(*) AS n FROM temp.search_hits WHERE language IS NOT NULL "
+                "GROUP BY language ORDER BY n DESC, language",
+    "outlet": "SELECT outlet, count(*) AS n FROM temp.search_hits WHERE outlet IS NOT NULL "
+              f"GROUP BY outlet ORDER BY n DESC, outlet LIMIT {FACET_LIMIT}",
+    "indicator": f"SELECT indicator, count(DISTINCT report_id) AS n FROM indicator_hits WHERE {_IN_HITS} "
+                 "AND indicator IS NOT NULL GROUP BY indicator ORDER BY n DESC, indicator",
+    "entity": f"SELECT entity_id, count(DISTINCT report_id) AS n FROM mentions WHERE {_IN_HITS} "
+              f"AND entity_id IS NOT NULL GROUP BY entity_id ORDER BY n DESC, entity_id LIMIT {FACET_LIMIT}"}
+HITS_COUNT = "SELECT count(*) FROM temp.search_hits"
+HITS_PAGE = "SELECT id FROM temp.search_hits ORDER BY rank, published DESC NULLS LAST, id LIMIT ? OFFSET ?"
+
+
 def facets(conn: Connection, hits: Any) -> dict[str, dict[str, int]]:
+    if hits is _HITS:
+        return {k: {str(key): int(n) for key, n in conn.exec_driver_sql(sql)} for k, sql in HITS_FACETS.items()}
     return {"language": _report_facet(conn, reports.c.language, hits),
             "outlet": _report_facet(conn, reports.c.outlet, hits, FACET_LIMIT),
             "indicator": _facet(conn, indicator_hits.c.indicator, indicator_hits.c.report_id, hits),
@@ -176,39 +205,48 @@ def excerpt(body: str, words: list[str], width: int = SNIPPET_CHARS) -> str:
 
 def _page_rows(conn: Connection, hits: Any, page: int, size: int) -> list[Any]:
     """The page's rows, best first: ids are ordered and cut first, the texts read only for those."""
-    order = select(reports.c.id).join(hits, hits.c.id == reports.c.id).order_by(
-        hits.c.rank, reports.c.published.desc().nulls_last(), reports.c.id).limit(size).offset((page - 1) * size)
-    ids = list(conn.execute(order).scalars())
+    if hits is _HITS:
+        ids = list(conn.exec_driver_sql(HITS_PAGE, (size, (page - 1) * size)).scalars())
+    else:
+        order = select(reports.c.id).join(hits, hits.c.id == reports.c.id).order_by(
+            hits.c.rank, reports.c.published.desc().nulls_last(), reports.c.id).limit(size).offset((page - 1) * size)
+        ids = list(conn.execute(order).scalars())
     rows = {r.id: r for r in conn.execute(select(
         reports.c.id, reports.c.title, reports.c.outlet, reports.c.language, reports.c.published,
         reports.c.text.label("head")).where(reports.c.id.in_(ids)))}
     return [rows[i] for i in ids]
 
 
-_HITS = Table("search_hits", MetaData(), Column("id", String(64), primary_key=True), Column("rank", Float, index=True),
-              prefixes=["TEMPORARY"])
+_HITS = Table("search_hits", MetaData(), Column("id", String(64), primary_key=True), Column("rank", Float),
+              Column("language", reports.c.language.type), Column("outlet", reports.c.outlet.type),
+              Column("published", reports.c.published.type), prefixes=["TEMPORARY"])
+_HITS_DDL = str(CreateTable(_HITS, if_not_exists=True).compile(dialect=sqlite.dialect()))
+_HITS_COLUMNS = ["id", "rank", "language", "outlet", "published"]
 
 
 def _materialise(conn: Connection, hits: Subquery) -> Table:
-    """The matching (id, rank) rows in a per-connection temporary table, filled by one FTS query."""
-    _HITS.create(conn, checkfirst=True)
-    conn.execute(_HITS.delete())
-    conn.execute(_HITS.insert().from_select(["id", "rank"], select(hits.c.id, hits.c.rank)))
+    """The matching rows (id, rank, language, outlet, published) in a per-connection temporary table,
+    filled by one FTS query."""
+    conn.exec_driver_sql(_HITS_DDL)
+    conn.exec_driver_sql("DELETE FROM temp.search_hits")
+    conn.execute(_HITS.insert().from_select(_HITS_COLUMNS, select(*(hits.c[k] for k in _HITS_COLUMNS))))
     return _HITS
 
 
-def search(store: Store, f: Filters, page: int = 1, size: int = 20) -> dict[str, Any]:
-    """One page of matching reports (best first; newest first without a query), the total and facets."""
+def search(store: Store, f: Filters, page: int = 1, size: int = 20, version: str | None = None) -> dict[str, Any]:
+    """One page of matching reports (best first; newest first without a query), the total and facets
+    (``version``: the store's data version, see ``ensure_index``)."""
     words = terms(f.q)
     if f.q.strip() and not words:  # a query with nothing searchable in it matches nothing
         return {"items": [], "total": 0, "page": page, "size": size, "facets": {k: {} for k in FACETS}}
     dialect = store.engine.dialect.name
-    ensure_index(store)
+    ensure_index(store, version)
     hits: Any = matched(dialect, f, words)
     with store.engine.connect() as conn:
         if dialect == "sqlite":  # match once: count, page and facets then read a small temporary table
             hits = _materialise(conn, hits)
-        total = conn.execute(select(func.count()).select_from(hits)).scalar_one()
+        total = conn.exec_driver_sql(HITS_COUNT).scalar_one() if hits is _HITS else conn.execute(
+            select(func.count()).select_from(hits)).scalar_one()
         rows = _page_rows(conn, hits, page, size)
         counts = facets(conn, hits)
     items = [{"id": r.id, "title": r.title, "outlet": r.outlet, "language": r.language,

@@ -89,6 +89,33 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, with_headers)
 
 
+def host_name(value: str) -> str:
+    """The name of a Host header value, without its port, lower case ("[::1]" stays bracketed)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[:value.find("]") + 1] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class HostGuardMiddleware:
+    """Answers 400 E400 to a request whose Host is not one of ``allowed`` (on a loopback server: its own
+    names), so that a web page whose domain is made to resolve to 127.0.0.1 (DNS rebinding) cannot read
+    the store through the visitor's browser. A request without Host (HTTP/1.0 tools) passes."""
+
+    def __init__(self, app: ASGIApp, allowed: frozenset[str]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), None)
+            if host is not None and host_name(host) not in self.allowed:
+                hint = "open the dashboard by the address the server was started on"
+                await error_response(400, "E400", "invalid Host header", hint)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def actor_of(token: str) -> str:
     """Who acts with this token: NAME of ``NAME:SECRET``, else "analyst"."""
     name, sep, _ = token.partition(":")
