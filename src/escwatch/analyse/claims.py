@@ -35,11 +35,11 @@ def clauses(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if len(text[s:e].split()) >= MIN_WORDS]
 
 
-def _said_that(sent: str, res: LangRes) -> tuple[str, str] | None:
-    """(verb, "verb that") for the first verb of saying followed by a complement clause."""
-    for m in WORD.finditer(sent):
-        if res.is_speech_verb(m.group()) and (c := COMPLEMENT.match(sent, m.end())):
-            return m.group(), sent[m.start():c.end()]
+def _said_that(text: str, s: int, e: int, res: LangRes) -> tuple[str, str] | None:
+    """(verb, "verb that") for the first verb of saying in text[s:e] followed by a complement clause."""
+    for a, b in res.speech_verbs_in(text, s, e):
+        if c := COMPLEMENT.match(text, b, e):
+            return text[a:b], text[a:c.end()]
     return None
 
 
@@ -50,7 +50,7 @@ def run(report: Report, ctx: Context) -> Report:
     for s, e in clauses(text):
         sent = text[s:e]
         modality, cue = "asserted", None
-        said = _said_that(sent, res)
+        said = _said_that(text, s, e, res)
         cues = res.scan((*ORDER, "denied_verbs"), text, s, e)
         for mod in ORDER:
             m = next(iter(cues.get(mod, ())), None)

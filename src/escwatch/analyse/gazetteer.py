@@ -13,9 +13,10 @@ import os
 import pickle
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import simplemma
 
@@ -72,6 +73,7 @@ class Gazetteer:
             self.lengths[first] = self.lengths.get(first, frozenset()) | {n}
 
     def add(self, surface: str, cand: Candidate, *, stems: bool = True) -> None:
+        self.__dict__.pop("_memos", None)  # lookups memoised before this entry are stale
         self.by_id.setdefault(cand.entity.id, cand.entity)
         surface = surface.strip().strip(QUOTES).strip()
         if not surface or surface in self.stop:
@@ -103,6 +105,24 @@ class Gazetteer:
         """Candidates for a surface string (tokenised the same way as the index)."""
         toks = [t.text for t in tokens(surface)]
         return self.lookup_tokens(toks, [stem(t) for t in toks])
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A named memo of lookups (bounded; emptied when an entry is added)."""
+        memos: dict[str, dict[Any, Any]] = self.__dict__.setdefault("_memos", {})
+        got = memos.get(name)
+        if got is None or len(got) > 200_000:
+            got = memos[name] = {}
+        return got
+
+    def lookup_span(self, toks: list[str], infos: Sequence[Any]) -> list[Candidate]:
+        """``lookup_tokens`` of tokens whose stems and Slavic flags are in ``infos`` (``.stem``, ``.slavic``),
+        memoised per key (both follow from the token texts)."""
+        key = " ".join(toks)
+        memo = self.memo("span")
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = self.lookup_tokens(toks, [x.stem for x in infos], any(x.slavic for x in infos))
+        return got
 
     def lookup_tokens(self, toks: list[str], stems: list[str], slavic: bool | None = None) -> list[Candidate]:
         """Candidates for a token sequence; ``slavic`` (Cyrillic or Polish letters) enables stem keys."""

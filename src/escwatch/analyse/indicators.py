@@ -33,13 +33,27 @@ def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:
     for label, m in sorted(scanner(pack, report.language).scan(report.text), key=lambda lm: lm[1].start()):
         key = cast(tuple[str, str], label)
         fills.setdefault(key, {}).setdefault(bisect_right(starts, m.start()) - 1, m.group())
+    roles_of = _entity_roles(pack)
     for i, ms in enumerate(by_sentence(report.mentions, sents)):
-        for ind in pack.indicators.values():
-            for name, role in ind.roles.items():
-                ent = next((m.text for m in ms if m.entity_id in role.entities), None) if role.entities else None
-                if ent:
-                    fills.setdefault((ind.id, name), {})[i] = ent
+        done: set[tuple[str, str]] = set()  # a role takes the first of the sentence's mentions it lists
+        for ment in ms:
+            for key in roles_of.get(ment.entity_id, ()):
+                if key not in done:
+                    done.add(key)
+                    if ment.text:
+                        fills.setdefault(key, {})[i] = ment.text
     return fills
+
+
+@lru_cache(maxsize=32)
+def _entity_roles(pack: Pack) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Entity id -> the (indicator, role) pairs whose role lists that entity."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for ind in pack.indicators.values():
+        for name, role in ind.roles.items():
+            for eid in dict.fromkeys(role.entities or ()):
+                out.setdefault(eid, []).append((ind.id, name))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def run(report: Report, ctx: Context) -> Report:

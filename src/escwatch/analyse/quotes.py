@@ -10,11 +10,12 @@ sentence; a title as subject ("the Russian leader said") is the report's main pe
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import replace
 
 from escwatch.analyse.context import Context
-from escwatch.analyse.text import sentences
+from escwatch.analyse.text import finditer_at, sentences
 from escwatch.lang import LangRes
 from escwatch.records import Mention, Quote, Report
 
@@ -25,16 +26,35 @@ SPEAKER_TYPES = {"person", "org", "unit", "outlet"}
 MIN_WORDS = 2
 LOOKBACK = 600  # chars before a quote in which an earlier speaker is sought
 WORD = re.compile(r"\w+")
+MARKS = ("according_to", "according_to_after")
+
+
+_STARTS: list[tuple[tuple[Mention, ...], list[int] | None]] = []
+
+
+def _mention_starts(mentions: tuple[Mention, ...]) -> list[int] | None:
+    """The mentions' start offsets if they are in order (the entities stage sorts them), else None;
+    kept for the last mentions tuple, which every lookup of a report shares."""
+    last = _STARTS[0] if _STARTS else None
+    if last is not None and last[0] is mentions:
+        return last[1]
+    starts = [m.start for m in mentions]
+    got = starts if starts == sorted(starts) else None
+    _STARTS[:] = [(mentions, got)]
+    return got
 
 
 def _speakers(mentions: tuple[Mention, ...], start: int, end: int, people_only: bool = False) -> list[Mention]:
+    starts = _mention_starts(mentions)
+    if starts is not None:  # only the mentions starting in [start, end)
+        mentions = mentions[bisect_left(starts, start):bisect_left(starts, end)]
     return [m for m in mentions if start <= m.start < end and m.type in SPEAKER_TYPES
             and (m.type == "person" or not people_only)]
 
 
 def _verb_at(text: str, a: int, b: int, res: LangRes) -> int | None:
     """Offset of the first verb of saying (or according-to marker) in text[a:b]."""
-    hits = [a + m.start() for m in WORD.finditer(text[a:b]) if res.is_speech_verb(m.group())]
+    hits = [x for x, _ in res.speech_verbs_in(text, a, b)[:1]]
     if m := res.search("according_to", text, a, b):
         hits.append(m.start())
     return min(hits) if hits else None
@@ -104,14 +124,33 @@ def _attribute(report: Report, qs: int, qe: int, sent: tuple[int, int], res: Lan
     return subject
 
 
+QUOTE_OPEN = re.compile(r"[„«“‘\"‚”]")
+DASH = re.compile(r"[-–—]")
+
+
+def _quote_starts(text: str) -> list[int]:
+    """Every position a QUOTE match can start at: an opening quote mark, or a dash with the spaces and tabs
+    right before it (a dialogue dash)."""
+    found = {m.start() for m in QUOTE_OPEN.finditer(text)}
+    for m in DASH.finditer(text):
+        d = q = m.start()
+        while q > 0 and text[q - 1] in " \t":
+            q -= 1
+        found.update(range(q, d + 1))
+    return sorted(found)
+
+
 def _direct(report: Report, res: LangRes, sents: list[tuple[int, int]]) -> list[Quote]:
     out: list[Quote] = []
-    for m in QUOTE.finditer(report.text):
+    text = report.text
+    starts = [s for s, _ in sents]
+    for m in finditer_at(QUOTE, text, _quote_starts(text)):
         g = next(i for i in range(1, 9) if m.group(i) is not None)
         body, qs, qe = m.group(g), m.start(g), m.end(g)
         if len(body.split()) < MIN_WORDS:
             continue
-        sent = next(((s, e) for s, e in sents if s <= m.start() < e), (m.start(), m.end()))
+        k = bisect_right(starts, m.start()) - 1  # the sentence the quote starts in
+        sent = sents[k] if k >= 0 and m.start() < sents[k][1] else (m.start(), m.end())
         sent = (sent[0], max(sent[1], m.end()))
         sp = _attribute(report, qs, qe, sent, res, sents, out[-1] if out else None)
         out.append(Quote(body, qs, qe, sp.name if sp else None, sp.entity_id if sp else None, "direct"))
@@ -128,10 +167,11 @@ def _indirect(report: Report, res: LangRes, sents: list[tuple[int, int]], direct
         sent = text[s:e]
         speakers = _speakers(report.mentions, s, e)
         chosen = None
-        for key in ("according_to", "according_to_after"):
+        marks = res.scan(MARKS, text, s, e) if speakers else {}  # both kinds in one pass
+        for key in MARKS:
             if not speakers:
                 continue
-            for m in res.finditer(key, text, s, e):
+            for m in marks.get(key, ()):
                 after = [x for x in speakers if 0 <= x.start - m.end() <= 60]
                 before = [x for x in speakers if 0 <= m.start() - x.end <= 60]
                 pick = (after[:1] if key == "according_to" else before[-1:]) or after[:1]

@@ -105,6 +105,145 @@ def trie_regex(words: Iterable[str]) -> str:
     return emit(trie)
 
 
+_CATEGORY_CLASS = {sre_c.CATEGORY_SPACE: r"\s", sre_c.CATEGORY_NOT_SPACE: r"\S", sre_c.CATEGORY_DIGIT: r"\d",
+                   sre_c.CATEGORY_NOT_DIGIT: r"\D", sre_c.CATEGORY_WORD: r"\w", sre_c.CATEGORY_NOT_WORD: r"\W"}
+_ZERO_WIDTH = (sre_c.ASSERT, sre_c.ASSERT_NOT)
+
+
+def _char_class(op: object, av: Any) -> str | None:
+    """A character class (``[...]``) matching what one LITERAL / NOT_LITERAL / IN item matches, or None."""
+    if op is sre_c.LITERAL:
+        return "[" + re.escape(chr(av)) + "]"
+    if op is sre_c.NOT_LITERAL:
+        return "[^" + re.escape(chr(av)) + "]"
+    if op is not sre_c.IN:
+        return None
+    body = []
+    for k, (o, a) in enumerate(av):
+        if o is sre_c.NEGATE and k == 0:
+            body.append("^")
+        elif o is sre_c.LITERAL:
+            body.append(re.escape(chr(a)))
+        elif o is sre_c.RANGE:
+            body.append(re.escape(chr(a[0])) + "-" + re.escape(chr(a[1])))
+        elif o is sre_c.CATEGORY and a in _CATEGORY_CLASS:
+            body.append(_CATEGORY_CLASS[a])
+        else:
+            return None
+    return "[" + "".join(body) + "]"
+
+
+Head = tuple[str, str, str]  # (anchors and assertions kept; a class, or a class and "+"; the class after it or "")
+_NOT_AFTER_WORD = (-1, [(sre_c.IN, [(sre_c.CATEGORY, sre_c.CATEGORY_WORD)])])
+
+
+def _head(items: list[tuple[Any, Any]], anchor: str = "") -> list[Head] | None:
+    """Where a match of ``items`` can start, as alternatives: its first character class, or a repeated class
+    and the class after it (``\\s+(?:said|says)`` -> ``[\\s]+`` then ``[s]``); None when unsure."""
+    if not items:
+        return [(anchor, "", "")] if anchor else None
+    op, av = items[0]
+    if op is sre_c.AT and av is sre_c.AT_BOUNDARY:
+        return _head(items[1:], anchor + r"\b")
+    if op is sre_c.ASSERT_NOT and (av[0], list(av[1])) == _NOT_AFTER_WORD:
+        return _head(items[1:], anchor + r"(?<!\w)")
+    if op in _ZERO_WIDTH or (op is sre_c.AT and av is sre_c.AT_NON_BOUNDARY):
+        return _head(items[1:], anchor)  # dropping an assertion only widens the head
+    if op is sre_c.AT and av in (sre_c.AT_BEGINNING, sre_c.AT_BEGINNING_STRING) and not anchor:
+        at = "^" if av is sre_c.AT_BEGINNING else r"\A"
+        return _head(items[1:], at) or [(at, "", "")]
+    if op is sre_c.SUBPATTERN:
+        if (av[1] | av[2]) & re.MULTILINE:
+            return None  # "^" would change meaning
+        return _head(list(av[-1]) + items[1:], anchor)
+    if op is sre_c.BRANCH:
+        out: list[Head] = []
+        for alt in av[1]:
+            got = _head(list(alt) + items[1:], anchor)
+            if got is None:
+                return None
+            out += got
+        return out
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+        lo, _hi, sub = av
+        cls = _char_class(*next(iter(sub))) if lo >= 1 and len(sub) == 1 else None
+        if cls is None:
+            return None
+        return [(anchor, cls + "+", _head_class(items[1:]) or "")]
+    cls = _char_class(op, av)
+    return None if cls is None else [(anchor, cls, "")]
+
+
+def _head_class(items: list[tuple[Any, Any]]) -> str | None:
+    """The class of the first character ``items`` consume, when that is one class (or a branch of them)."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op is sre_c.SUBPATTERN and not (av[1] | av[2]) & re.MULTILINE:
+        return _head_class(list(av[-1]) + items[1:])
+    if op is sre_c.BRANCH:
+        alts = [_head_class(list(alt) + items[1:]) for alt in av[1]]
+        return None if any(a is None for a in alts) else _union(alts)  # type: ignore[arg-type]
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] >= 1 and len(av[2]) == 1:
+        return _char_class(*next(iter(av[2])))
+    return _char_class(op, av)
+
+
+def _union(classes: list[str]) -> str:
+    """One class for several (``[s]``, ``[t]`` -> ``[st]``), or their alternation when one is negated."""
+    uniq = list(dict.fromkeys(classes))
+    if len(uniq) == 1:
+        return uniq[0]
+    if any(c.startswith("[^") for c in uniq):
+        return "(?:" + "|".join(uniq) + ")"
+    return "[" + "".join(c[1:-1] for c in uniq) + "]"
+
+
+def start_finder(pattern: str, flags: int) -> re.Pattern[str] | None:
+    """A zero-width regex that matches at every position where ``pattern`` can start a (non-empty) match,
+    and at few others: the scanner tries the pattern only there instead of at every position."""
+    try:
+        parsed = sre_parse.parse(pattern, flags)
+    except re.error:
+        return None
+    if parsed.getwidth()[0] == 0:
+        return None
+    heads = _head(list(parsed))
+    if not heads:
+        return None
+    if any(not cls for _, cls, _ in heads):  # a bare anchor: the pattern may start right there
+        anchors = {a for a, cls, _ in heads if not cls}
+        heads = [h for h in heads if h[0] not in anchors] + [(a, "", "") for a in sorted(anchors)]
+    groups: dict[tuple[str, str], list[str]] = {}  # one head per prefix and class, the classes after it united
+    singles: dict[str, list[str]] = {}  # one class per prefix for single-character heads
+    for pre, cls, nxt in heads:
+        if cls and not cls.endswith("+") and not nxt:
+            singles.setdefault(pre, []).append(cls)
+        else:
+            groups.setdefault((pre, cls), []).append(nxt)
+    alts = [pre + cls + ("" if "" in nxts else _union(nxts)) for (pre, cls), nxts in groups.items()]
+    alts += [pre + _union(classes) for pre, classes in singles.items()]
+    if re.search(r"\(\?[a-zA-Z]*i", pattern):  # an inline (?i): case-insensitive, only ever wider
+        flags |= re.IGNORECASE
+    return re.compile("(?=" + "|".join(alts) + ")", flags)
+
+
+def finditer(rx: re.Pattern[str], finder: re.Pattern[str] | None, text: str, start: int = 0,
+             end: int | None = None) -> list[re.Match[str]]:
+    """``rx.finditer(text, start, end)``, trying ``rx`` only where ``finder`` (``start_finder``) matches."""
+    end = len(text) if end is None else end
+    if finder is None:
+        return list(rx.finditer(text, start, end))
+    out = []
+    pos = start
+    for w in finder.finditer(text, start, end):
+        p = w.start()
+        if p >= pos and (m := rx.match(text, p, end)):
+            out.append(m)
+            pos = m.end()  # never empty (start_finder refuses patterns that can match empty)
+    return out
+
+
 @dataclass
 class Scanner:
     """Finds matches of labelled patterns in ``text[start:end]``, like one alternation would."""
@@ -114,6 +253,7 @@ class Scanner:
     rest: list[tuple[object, re.Pattern[str]]]
     starts: re.Pattern[str] | None  # word starts where an indexed key begins (on lower-cased text: no re.I,
     # which would turn off the regex engine's fast first-character skip)
+    rest_starts: list[re.Pattern[str] | None] | None = None  # per scanned pattern, where its matches can start
 
     @classmethod
     def build(cls, labelled: Iterable[tuple[object, str]], flags: int = re.IGNORECASE) -> Scanner:
@@ -129,11 +269,13 @@ class Scanner:
                 index.setdefault(k, []).append((label, rx))
         scanned = [(label, re.compile("|".join(f"(?:{p})" for p in ps), flags)) for label, ps in rest.items()]
         starts = re.compile(r"\b(?=" + trie_regex(index) + ")") if index else None  # run on lower-cased text
-        return cls(index, tuple(sorted({len(k) for k in index})), scanned, starts)
+        return cls(index, tuple(sorted({len(k) for k in index})), scanned, starts,
+                   [start_finder(rx.pattern, flags) for _, rx in scanned])
 
-    def scan(self, text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[object, re.Match[str]]]:
+    def matches(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[object, re.Match[str]]]:
         """Every (label, match): all indexed patterns matching at each word start, then the scanned ones."""
         end = len(text) if end is None else end
+        out: list[tuple[object, re.Match[str]]] = []
         if self.starts is not None:
             low = _lower(text)
             index, lengths = self.index, self.lengths
@@ -143,15 +285,23 @@ class Scanner:
                     for label, rx in index.get(low[pos:pos + n], ()):
                         m = rx.match(text, pos, end)
                         if m:
-                            yield label, m
-        for label, rx in self.rest:
-            for m in rx.finditer(text, start, end):
-                yield label, m
+                            out.append((label, m))
+        finders = self.rest_starts or [None] * len(self.rest)
+        for (label, rx), finder in zip(self.rest, finders, strict=True):
+            out.extend((label, m) for m in finditer(rx, finder, text, start, end))
+        return out
+
+    def scan(self, text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[object, re.Match[str]]]:
+        """Every (label, match), as ``matches``."""
+        return iter(self.matches(text, start, end))
 
     def by_label(self, text: str, start: int = 0, end: int | None = None) -> dict[object, list[re.Match[str]]]:
         """Per label, its non-overlapping matches, leftmost first (the first pattern wins at one position)."""
         out: dict[object, list[re.Match[str]]] = {}
-        for label, m in sorted(self.scan(text, start, end), key=lambda lm: lm[1].start()):
+        found = self.matches(text, start, end)
+        if not found:
+            return out
+        for label, m in sorted(found, key=lambda lm: lm[1].start()) if len(found) > 1 else found:
             got = out.setdefault(label, [])
             if not got or m.start() >= max(got[-1].end(), got[-1].start() + 1):
                 got.append(m)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 T = TypeVar("T")
 TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
@@ -31,8 +30,7 @@ _ENDINGS = sorted(
 _VOWELS = "аяоеёиыуюэіїєьйaąeęioóuy"
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str
     start: int
     end: int
@@ -43,7 +41,8 @@ class Token:
 
 
 def tokens(text: str) -> list[Token]:
-    return [Token(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+    new, cls = tuple.__new__, Token  # a NamedTuple built without its __new__ wrapper (tokenising is hot)
+    return [new(cls, (m.group(), *m.span())) for m in TOKEN.finditer(text)]
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -51,11 +50,32 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return list(_sentences(text))
 
 
+def finditer_at(rx: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """``rx.finditer(text)`` for a pattern whose matches are never empty and can only start at one of
+    ``starts`` (ascending; extra positions are fine): ``rx`` is tried only there. Lookbehinds, ``\\b`` and
+    ``^`` see the text before a position, so a match found here is the one finditer finds."""
+    pos = 0
+    for p in starts:
+        if p < pos:
+            continue
+        m = rx.match(text, p)
+        if m:
+            yield m
+            pos = max(m.end(), p + 1)
+
+
+_SENT_MARK = re.compile(r"[.!?…\n]")  # a sentence end starts right after . ! ? … or at a line break
+
+
+def _sentence_end_starts(text: str) -> list[int]:
+    return sorted({m.start() + (m.group() != "\n") for m in _SENT_MARK.finditer(text)})
+
+
 @lru_cache(maxsize=64)
 def _sentences(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _SENT_END.finditer(text):
+    for m in finditer_at(_SENT_END, text, _sentence_end_starts(text)):
         if "\n" in m.group() or not ABBREV.search(text[max(0, m.start() - 8):m.start()]):
             spans.append((start, m.start() + len(m.group("close") or "")))
             start = m.end()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -18,12 +19,41 @@ PATTERN_KEYS = ("according_to", "according_to_after", "reported", "hedged", "spe
                 "source_markers", "teasers", "paywall", "date_words", "recurring")
 
 
-def _phrases(phrases: list[str], flags: int) -> re.Pattern[str] | None:
-    """One regex for whole-word occurrences of any phrase, longest first."""
-    if not phrases:
-        return None
-    alt = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alt})(?!\w)", flags)
+_WORD = re.compile(r"\w+")
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+class Phrases:
+    """Whole-word occurrences of any of some phrases, as ``(?<!\\w)(?:p1|p2|...)(?!\\w)`` (longest first) finds
+    them; each phrase is tried only at word starts that begin like it (``Scanner``) when every phrase starts
+    with a word character, where ``(?<!\\w)`` is ``\\b``."""
+
+    def __init__(self, phrases: list[str], flags: int) -> None:
+        ordered = sorted(phrases, key=len, reverse=True)
+        self.rx = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(p) for p in ordered)})(?!\w)", flags)
+        self.scanner: Scanner | None = None
+        if all(_word_char(p[:1] or " ") for p in ordered):
+            sc = Scanner.build(((k, rf"\b{re.escape(p)}(?!\w)") for k, p in enumerate(ordered)), flags)
+            self.scanner = None if sc.rest else sc
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        if self.scanner is None:
+            return list(self.rx.finditer(text))
+        out: list[re.Match[str]] = []
+        end = 0  # leftmost first; at one position the first (longest) phrase; no overlaps, as finditer
+        for start, _k, m in sorted((m.start(), k, m) for k, m in self.scanner.matches(text)):
+            if start >= end:
+                out.append(m)
+                end = m.end()
+        return out
+
+
+def _phrases(phrases: list[str], flags: int) -> Phrases | None:
+    """Whole-word occurrences of any phrase, longest first."""
+    return Phrases(phrases, flags) if phrases else None
 
 
 @dataclass(frozen=True)  # not slots: speech_prefixes is cached on the instance
@@ -76,6 +106,46 @@ class LangRes:
     def _speech_cache(self) -> dict[str, bool]:
         return {}
 
+    def speech_verbs_in(self, text: str, a: int = 0, b: int | None = None) -> list[tuple[int, int]]:
+        """(start, end) of the words (``\\w+``) of text[a:b] that are verbs of saying, in order.
+
+        The words of the whole text are classified once (per text, memoised per word) and the span's are
+        taken by bisection; a span that cuts a word in two is read on its own, as the slice reads it."""
+        b = len(text) if b is None else b
+        if (0 < a < len(text) and _word_char(text[a - 1]) and _word_char(text[a])) or \
+                (0 < b < len(text) and _word_char(text[b - 1]) and _word_char(text[b])):
+            return [(a + m.start(), a + m.end()) for m in _WORD.finditer(text[a:b]) if self.is_speech_verb(m.group())]
+        last = self._verbs_of[0] if self._verbs_of else None
+        if last is not None and last[0] is text:
+            _, starts, spans = last
+        else:
+            memo = self.memo("speech_verb")
+            if len(memo) > 500_000:
+                memo.clear()
+            words = _WORD.findall(text)
+            flags = list(map(memo.get, words))
+            if None in flags:
+                for k, f in enumerate(flags):
+                    if f is None:
+                        flags[k] = memo[words[k]] = self.is_speech_verb(words[k])
+            spans = [m.span() for m, f in zip(_WORD.finditer(text), flags, strict=True) if f] if any(flags) else []
+            starts = [x for x, _ in spans]
+            self._verbs_of[:] = [(text, starts, spans)]
+        lo, hi = bisect_left(starts, a), bisect_left(starts, b)
+        return [x for x in spans[lo:hi] if x[1] <= b]
+
+    @cached_property
+    def _verbs_of(self) -> list[tuple[str, list[int], list[tuple[int, int]]]]:
+        return []  # (text, starts, spans) of the last text
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A named memo dict kept with this language's resources (stages cache per-word results in it)."""
+        return self._memos.setdefault(name, {})
+
+    @cached_property
+    def _memos(self) -> dict[str, dict[Any, Any]]:
+        return {}
+
     def find_regions(self, text: str) -> list[tuple[re.Match[str], str]]:
         """(match, region id) for every vague-region phrase; phrases with a capital match case-sensitively."""
         out = []
@@ -97,7 +167,7 @@ class LangRes:
         return {k.lower(): v for k, v in self.regions.items() if not any(c.isupper() for c in k)}
 
     @cached_property
-    def _region_rxs(self) -> tuple[re.Pattern[str], ...]:
+    def _region_rxs(self) -> tuple[Phrases, ...]:
         exact = [k for k in self.regions if any(c.isupper() for c in k)]
         loose = [k for k in self.regions if not any(c.isupper() for c in k)]
         return tuple(rx for rx in (_phrases(exact, 0), _phrases(loose, re.IGNORECASE)) if rx)
@@ -107,7 +177,7 @@ class LangRes:
         return {k.lower(): v for k, v in self.ranges.items()}
 
     @cached_property
-    def _ranges_rx(self) -> re.Pattern[str] | None:
+    def _ranges_rx(self) -> Phrases | None:
         return _phrases(list(self.ranges), re.IGNORECASE)
 
     @cached_property
