@@ -124,3 +124,14 @@ def test_common_date_forms_resolve_without_dateparser() -> None:
     assert _quick("в пятницу", "ru", day) == date(2022, 9, 30)
     assert _quick("środowisko", "pl", day) is None  # a longer word is not a weekday
     assert _quick("31 februari", "nl", day) is None
+
+
+def test_relative_dates_without_any_anchor_stay_unresolved(analyse) -> None:  # type: ignore[no-untyped-def]
+    """No publication date and no absolute date in the text: 'maandag' and 'gisteren' cannot be placed
+    (they were once resolved against 2000-01-01); with a publication date they are."""
+    text = "Op maandag zei de minister in Den Haag dat de oefening begint. Gisteren bleef het rustig."
+    bare = analyse(text, published=None)
+    assert bare.published is None
+    assert {d.text.lower(): d.value for d in bare.dates} == {"op maandag": None, "gisteren": None}
+    dated = analyse(text, published="2022-10-05T10:00:00+00:00")
+    assert {d.text.lower(): d.value for d in dated.dates} == {"op maandag": "2022-10-03", "gisteren": "2022-10-04"}

@@ -189,6 +189,9 @@ def infer_published(text: str, phrases: list[re.Match[str]], lang: str | None) -
     return datetime(latest.year, latest.month, latest.day, 12, tzinfo=UTC) if latest else None
 
 
+OTHER_BASE = datetime(2001, 7, 4, tzinfo=UTC)  # a second anchor: a date that moves with it is relative
+
+
 def run(report: Report, ctx: Context) -> Report:
     res = ctx.lang(report.language)
     text = report.text
@@ -226,6 +229,8 @@ def run(report: Report, ctx: Context) -> Report:
             break
         parses += 1
         got = _parse(m.group(), report.language, base)
-        if got:
+        if got and report.published is None and got != _parse(m.group(), report.language, OTHER_BASE):
+            out.append(DateRef(m.group(), m.start(), m.end(), "point", None))  # relative, and nothing to anchor it
+        elif got:
             out.append(DateRef(m.group(), m.start(), m.end(), "point", got.isoformat()))
     return replace(report, dates=tuple(sorted(out, key=lambda d: d.start)))
