@@ -3,7 +3,7 @@
 Prints, in the same run, a bound: the time to only read and regex-tokenise the same texts, and the
 ratio between the two. Texts are built from the bundled demo corpus (written by the team).
 
-    python benchmarks/analyse_throughput.py [--n 300]
+    python -m benchmarks.analyse_throughput [--n 300]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import re
 import time
 
+from benchmarks import result_option, save_result
 from escwatch.analyse.context import make_context
 from escwatch.analyse.pipeline import analyse_report
 from escwatch.demo import corpus_dir
@@ -42,6 +43,7 @@ def texts(n: int) -> list[tuple[str, str | None]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=300)
+    result_option(ap)
     args = ap.parse_args()
     docs = texts(args.n)
     ctx = make_context()
@@ -68,6 +70,8 @@ def main() -> None:
     print(f"read + regex-tokenise (bound): {len(docs) / bound:10.0f} reports/s  ({n_tok} tokens)")
     print(f"full analysis (no embeddings): {len(docs) / full:10.1f} reports/s")
     print(f"ratio bound / analysis:        {bound and full / bound:10.1f}x slower than the bound")
+    save_result(args.result, {"reports": len(docs), "rate": len(docs) / full, "bound": len(docs) / bound,
+                              "ratio": full / bound})
 
 
 if __name__ == "__main__":
