@@ -31,7 +31,7 @@ SECTIONS: dict[str, tuple[str, list[str], list[str]]] = {
                     ["--sizes", "10000,50000", "--probe", "20"]),
     "memory": ("benchmarks.stream_memory", ["--n", "1000000"], ["--n", "50000"]),
     "stores": ("benchmarks.store_rates", ["--n", "5000"], ["--n", "1000"]),
-    "ray": ("benchmarks.ray_speedup", ["--n", "400", "--workers", "2"], ["--n", "100", "--workers", "2"]),
+    "ray": ("benchmarks.ray_speedup", ["--n", "1000", "--workers", "2"], ["--n", "200", "--workers", "2"]),
 }
 
 

@@ -142,7 +142,7 @@ def watch(
     """Follow feeds, folders, URL lists and GDELT files: ingest what is new, update stories, assess, alert.
 
     Stops cleanly on Ctrl-C or SIGTERM; after a crash it resumes where it stopped."""
-    from escwatch.analyse.language import warm
+    from escwatch.analyse.pipeline import warm
     from escwatch.watch import WatchConfig
     from escwatch.watch import watch as run_watch
 
@@ -151,8 +151,7 @@ def watch(
                                     ignore_robots=ignore_robots)
     store, ctx = _store(), _context()
     with console.status("loading models"):
-        _ = ctx.gazetteer
-        warm(ctx.pack.languages)
+        warm(ctx)
     if log_file:
         handler = logging.FileHandler(log_file, encoding="utf-8")
         handler.setFormatter(logging.Formatter('{"time": "%(asctime)s", "level": "%(levelname)s", "log": %(message)s}'))

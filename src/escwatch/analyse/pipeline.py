@@ -52,3 +52,26 @@ def analyse_report(report: Report, ctx: Context, stages: tuple[Stage, ...] = STA
     for st in stages:
         report = st.fn(report, ctx)
     return report
+
+
+WARM_TEXTS = {  # one short report per language, written by the team
+    "nl": "Poetin zei dinsdag in Moskou dat de NAVO volgens The Times een kernproef zou voorbereiden.",
+    "en": "Putin said on Tuesday in Moscow that NATO was reportedly preparing a nuclear test, The Times wrote.",
+    "de": "Putin sagte am Dienstag in Moskau, die NATO bereite laut The Times angeblich einen Atomtest vor.",
+    "fr": "Poutine a déclaré mardi à Moscou que l'OTAN préparerait un essai nucléaire, selon The Times.",
+    "pl": "Putin powiedział we wtorek w Moskwie, że NATO podobno przygotowuje próbę jądrową, według The Times.",
+    "ru": "Путин заявил во вторник в Москве, что НАТО якобы готовит ядерное испытание, пишет The Times.",
+    "uk": "Путін заявив у вівторок у Москві, що НАТО нібито готує ядерне випробування, пише The Times.",
+}
+
+
+def warm(ctx: Context) -> None:
+    """Pay every one-time cost now (language models, the gazetteer, each language's patterns and date
+    locales), so that no report in a long run or on a fresh worker waits for a load."""
+    from escwatch.parse import parse
+    from escwatch.records import RawDoc
+
+    language.warm(ctx.pack.languages)
+    for lang, text in WARM_TEXTS.items():
+        if lang in ctx.pack.languages:
+            analyse_report(parse(RawDoc(f"warm/{lang}", "txt", text, {"published": "2022-10-04"})), ctx)

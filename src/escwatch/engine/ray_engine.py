@@ -24,17 +24,16 @@ from escwatch.errors import EngineError
 from escwatch.ingest.live import Item
 from escwatch.records import RawDoc, Report
 
-WARM_TEXT = "Poetin zei dinsdag in Moskou dat de NAVO volgens The Times een kernproef voorbereidt."
-
 
 class Analyser:
     """One worker's state: the analysis context, loaded once (packs, gazetteer, language models)."""
 
     def __init__(self, packs: tuple[str, ...]) -> None:
         from escwatch.analyse.context import make_context
+        from escwatch.analyse.pipeline import warm
 
         self.ctx = make_context(packs)
-        process_doc(RawDoc("warm", "txt", WARM_TEXT), self.ctx)  # loads the models and caches now
+        warm(self.ctx)
 
     def ready(self) -> int:
         return os.getpid()
@@ -47,7 +46,7 @@ class RayEngine:
     """A mapper for ``engine.local.ingest_items`` that runs the per-report work on Ray actors."""
 
     def __init__(self, packs: tuple[str, ...] = (), address: str | None = None, workers: int | None = None,
-                 batch: int = 8, window: int = 2) -> None:
+                 batch: int = 16, window: int = 2) -> None:
         self.packs, self.address = tuple(packs), address
         self.workers = workers or os.cpu_count() or 1
         self.batch, self.window = batch, window

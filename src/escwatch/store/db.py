@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import create_engine, delete, event, func, select, text
@@ -78,6 +79,13 @@ def named_lock(engine: Engine, name: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@cache
+def _columns(key: str, cls: Any) -> tuple[tuple[str, str], ...]:
+    """(attribute, column) pairs of a child record class (``dataclasses.fields`` is slow per row)."""
+    rename = RENAMED.get(key, {})
+    return tuple((f.name, rename.get(f.name, f.name)) for f in fields(cls))
 
 
 class Store:
@@ -184,12 +192,12 @@ class Store:
                 continue
             fresh.discard(rep.id)  # a report twice in one batch: children once
             for key, table in CHILDREN.items():
-                rename = RENAMED.get(key, {})
                 for seq, item in enumerate(getattr(rep, key)):
-                    row = {rename.get(f.name, f.name): getattr(item, f.name) for f in fields(item)}
+                    row = {col: getattr(item, attr) for attr, col in _columns(key, item.__class__)}
                     if "roles" in row:
                         row["roles"] = [list(r) for r in row["roles"]]
-                    children.setdefault(table, []).append({"report_id": rep.id, "seq": seq, **row})
+                    row["report_id"], row["seq"] = rep.id, seq
+                    children.setdefault(table, []).append(row)
         for table, child_rows in children.items():
             conn.execute(table.insert(), child_rows)
         return new
