@@ -9,35 +9,17 @@ ratio between the two. Texts are built from the bundled demo corpus (written by 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import time
 
 from benchmarks import result_option, save_result
+from benchmarks.generate import texts
 from escwatch.analyse.context import make_context
 from escwatch.analyse.pipeline import analyse_report
-from escwatch.demo import corpus_dir
 from escwatch.parse import parse
 from escwatch.records import RawDoc
 
 WORDS = 600
-
-
-def texts(n: int) -> list[tuple[str, str | None]]:
-    rows = [json.loads(x) for x in (corpus_dir() / "reports.jsonl").read_text(encoding="utf-8").splitlines() if x]
-    by_lang: dict[str, list[str]] = {}
-    for r in rows:
-        by_lang.setdefault(r.get("language") or "en", []).append(r["text"])
-    langs = sorted(by_lang)
-    out = []
-    for i in range(n):
-        lang = langs[i % len(langs)]
-        pool, words, k = by_lang[lang], [], i
-        while len(words) < WORDS:
-            words += pool[k % len(pool)].split()
-            k += 1
-        out.append((" ".join(words[:WORDS]) + f" ({i})", lang))
-    return out
 
 
 def main() -> None:

@@ -65,3 +65,14 @@ def test_unsupported_and_too_large(tmp_path: Path) -> None:
     g = tmp_path / "big.txt"
     g.write_text("a" * 2000)
     assert next(read_file(g, max_bytes=1000)).code == "E108"  # type: ignore[union-attr]
+
+
+def test_a_json_lines_file_of_only_blank_space_is_an_error(tmp_path: Path) -> None:
+    """Found by hypothesis: a .jsonl holding only a no-break space gave no document and no error."""
+    from escwatch.ingest.files import read_file
+    from escwatch.records import ErrorRecord
+
+    f = tmp_path / "blank.jsonl"
+    f.write_text("\u00a0\n  \n", encoding="utf-8")
+    out = list(read_file(f))
+    assert len(out) == 1 and isinstance(out[0], ErrorRecord) and out[0].code == "E101"

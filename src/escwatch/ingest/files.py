@@ -108,9 +108,11 @@ def _json_docs(text: str, path: Path) -> Iterator[RawDoc | ErrorRecord]:
                 except EscwatchError as exc:
                     yield ErrorRecord(src, "ingest", exc.code, str(exc))
             return
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not lines:  # only blank lines (decode lets a no-break space through)
+        empty = EmptyInputError(f"{path}: no JSON lines, only blank space")
+        yield ErrorRecord(str(path), "ingest", empty.code, str(empty))
+    for n, line in lines:
         src = f"{path}:{n}"
         try:
             obj = json.loads(line)
