@@ -100,15 +100,6 @@ def run_ingest(paths: list[Path], quiet: bool = False, mapper: Any = None) -> di
     return data
 
 
-def stories_pending() -> bool:
-    """Whether stored reports wait for a story (an earlier run was killed before grouping them)."""
-    from escwatch.stories import stale
-    from escwatch.stories.cluster import pending
-
-    with _store().engine.connect() as conn:
-        return bool(pending(conn) or stale(conn))
-
-
 def run_stories(quiet: bool = False) -> dict[str, Any]:
     """Group new reports into stories (incremental) with a progress bar."""
     from escwatch.stories import update_stories
@@ -167,8 +158,10 @@ def ingest(
                 data[k] += live[k]
             data["new_ids"] += live["new_ids"]
             data["errors"] += live["errors"]
-    if stories and (data["new"] or stories_pending()):  # also what a killed run left ungrouped
-        data["stories"] = run_stories(quiet=as_json)
+    if stories:  # also finishes what a killed run left ungrouped or stale
+        grouped = run_stories(quiet=as_json)
+        if data["new"] or grouped["reports"] or grouped["stories_touched"]:
+            data["stories"] = grouped
     if as_json:
         _emit(data)
     else:

@@ -95,6 +95,11 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
         states.clear()
         ids.clear()  # stored now: the store answers for them
 
+    def fail(err: ErrorRecord) -> None:
+        result.failed += 1
+        result.errors.append(err)
+        store.add_error(err)
+
     run = mapper or local_mapper(ctx)
     for item, out in run(items, lambda rid: rid in ids or store.has_report(rid)):
         doc = item.doc
@@ -103,24 +108,19 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
             if item.fetch_state:
                 states.append(item.fetch_state)
         elif isinstance(doc, ErrorRecord):
-            result.failed += 1
-            result.errors.append(doc)
-            store.add_error(doc)
+            fail(doc)
             if not item.retry:
                 marks.append((item.key, None, "failed"))
+        elif out is None:
+            result.duplicate += 1
+            marks.append((item.key, None, "duplicate"))
+        elif isinstance(out, ErrorRecord):
+            fail(out)
+            marks.append((item.key, None, "failed"))
         else:
-            if out is None:
-                result.duplicate += 1
-                marks.append((item.key, None, "duplicate"))
-            elif isinstance(out, ErrorRecord):
-                result.failed += 1
-                result.errors.append(out)
-                store.add_error(out)
-                marks.append((item.key, None, "failed"))
-            else:
-                ids.add(out.id)
-                batch.append(out)
-                marks.append((item.key, out.id, "stored"))
+            ids.add(out.id)
+            batch.append(out)
+            marks.append((item.key, out.id, "stored"))
         if progress:
             progress(item)
         if len(marks) >= batch_size:

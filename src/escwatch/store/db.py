@@ -171,26 +171,22 @@ class Store:
         """Insert the reports' rows and, for those that were new, their children's rows (one statement
         per table for the whole batch); returns the new reports' ids. Another process may store the same
         report between the check and the insert: insert-or-ignore, and children only where this one won."""
-        ids = [r.id for r in batch]
-        have = set(conn.execute(select(reports.c.id).where(reports.c.id.in_(ids))).scalars())
-        now, rows, fresh = datetime.now(UTC), [], set()
-        for rep in batch:
-            if rep.id in have or rep.id in fresh:
-                continue
-            fresh.add(rep.id)
-            rows.append(dict(
-                id=rep.id, source=rep.source, url=rep.url, title=rep.title, outlet=rep.outlet, byline=rep.byline,
-                published=_utc_instant(rep.published), published_source=rep.published_source,
-                language=rep.language, declared_language=rep.declared_language, forwarded_from=rep.forwarded_from,
-                links=list(rep.links), raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=now))
+        first: dict[str, Report] = {}
+        for rep in batch:  # a report twice in one batch counts once
+            first.setdefault(rep.id, rep)
+        have = set(conn.execute(select(reports.c.id).where(reports.c.id.in_(list(first)))).scalars())
+        now = datetime.now(UTC)
+        rows = [dict(
+            id=rep.id, source=rep.source, url=rep.url, title=rep.title, outlet=rep.outlet, byline=rep.byline,
+            published=_utc_instant(rep.published), published_source=rep.published_source,
+            language=rep.language, declared_language=rep.declared_language, forwarded_from=rep.forwarded_from,
+            links=list(rep.links), raw_text=rep.raw_text, text=rep.text, story=rep.story, ingested_at=now)
+            for rep in first.values() if rep.id not in have]
         if not rows:
             return set()
         new = set(conn.execute(self.insert_or_ignore(reports).returning(reports.c.id), rows).scalars())
         children: dict[Any, list[dict[str, Any]]] = {}
-        for rep in batch:
-            if rep.id not in new or rep.id not in fresh:
-                continue
-            fresh.discard(rep.id)  # a report twice in one batch: children once
+        for rep in (r for r in first.values() if r.id in new):
             for key, table in CHILDREN.items():
                 for seq, item in enumerate(getattr(rep, key)):
                     row = {col: getattr(item, attr) for attr, col in _columns(key, item.__class__)}
