@@ -133,6 +133,16 @@ class Connection:
             await self.close()
         return status, body
 
+    async def timed_get(self, path: str) -> tuple[int, bytes, float]:
+        """(status, body, milliseconds); a broken connection is status 0 and is reopened next time."""
+        t0 = time.perf_counter()
+        try:
+            status, body = await self.get(path)
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            status, body = 0, repr(exc).encode()
+            await self.close()
+        return status, body, (time.perf_counter() - t0) * 1000
+
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
@@ -170,13 +180,8 @@ async def load(base: str, ids: list[str], clients: int, total: int,
             while not queue.empty():
                 name = queue.get_nowait()
                 path = paths[name]()
-                t0 = time.perf_counter()
-                try:
-                    status, body = await conn.get(path)
-                except (OSError, asyncio.IncompleteReadError) as exc:
-                    status, body = 0, repr(exc).encode()
-                    await conn.close()
-                times[name].append((time.perf_counter() - t0) * 1000)
+                status, body, ms = await conn.timed_get(path)
+                times[name].append(ms)
                 if status != 200:
                     if errors is None:
                         raise SystemExit(f"{name}: HTTP {status} {body[:200]!r}")
