@@ -15,10 +15,12 @@ import pytest
 from conftest import FIXTURES, store_at
 from escwatch.analyse.context import Context
 from escwatch.engine import ingest_docs
+from escwatch.engine.local import ingest_items
 from escwatch.engine.ray_engine import RayEngine
 from escwatch.ingest.files import read_file
+from escwatch.ingest.live import Item
 from escwatch.records import ErrorRecord, RawDoc
-from escwatch.store import Store
+from escwatch.store import Store, open_store
 
 CORPUS = sorted((FIXTURES / "corpus").glob("reports_*.jsonl"))
 
@@ -45,10 +47,35 @@ def engine() -> Iterator[RayEngine]:
         yield eng
 
 
-def test_ray_engine_equals_local_engine(engine: RayEngine, ctx: Context, stores) -> None:  # type: ignore[no-untyped-def]
+class DriverWrites:
+    """Counts the reports this process writes to a store (the workers' writes go through their own)."""
+
+    def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.reports = 0
+        add = store.add_reports
+
+        def counted(batch, *args, **kwargs):  # type: ignore[no-untyped-def]
+            batch = list(batch)
+            self.reports += len(batch)
+            return add(batch, *args, **kwargs)
+
+        monkeypatch.setattr(store, "add_reports", counted)
+
+
+@pytest.mark.parametrize("workers_store", [True, False], ids=["workers-store", "driver-stores"])
+def test_ray_engine_equals_local_engine(engine: RayEngine, ctx: Context, stores, workers_store: bool,  # type: ignore[no-untyped-def]
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether the workers store their batches (a store they reach) or the driver stores what they
+    analysed (a store out of their reach, e.g. a SQLite file with a remote cluster), the store is the
+    local engine's."""
     local, remote = store_at(stores.new("local")), store_at(stores.new("ray"))
+    assert engine.reaches(remote)
+    if not workers_store:
+        monkeypatch.setattr(engine, "reaches", lambda _store: False)
+    driver = DriverWrites(remote, monkeypatch)
     a = ingest_docs(documents(), local, ctx)
     b = ingest_docs(documents(), remote, ctx, mapper=engine)
+    assert (driver.reports == 0) == workers_store and (driver.reports == b.new) != workers_store
 
     assert a.new >= len(CORPUS) * 10 and a.duplicate >= 1 and a.failed == 1
     assert (b.new, b.duplicate, b.failed) == (a.new, a.duplicate, a.failed)
@@ -62,6 +89,34 @@ def test_ray_engine_equals_local_engine(engine: RayEngine, ctx: Context, stores)
     assert snapshot(remote) == snapshot(local)
     local.close()
     remote.close()
+
+
+def test_which_stores_the_workers_reach(tmp_path: Path) -> None:
+    here, cluster = RayEngine(), RayEngine(address="ray://head:10001")
+    sqlite_file = store_at(str(tmp_path / "x.db"))
+    assert here.reaches(sqlite_file) and not cluster.reaches(sqlite_file)  # a file on this machine
+    memory = open_store("sqlite://")
+    assert not here.reaches(memory)  # this process's own database
+    memory.close()
+    sqlite_file.close()
+
+
+def test_stop_and_progress_on_workers(engine: RayEngine, ctx: Context, stores) -> None:  # type: ignore[no-untyped-def]
+    """A stop asked for while workers store finishes the batches in flight and loses nothing: every item
+    reported through ``progress`` is stored and marked seen, no other is, and the next run does the rest."""
+    store = store_at(stores.new("stop"))
+    items = [Item(f"k{i}", RawDoc(f"gen/{i}.txt", "txt", f"Report {i}: a convoy was filmed near Kursk."))
+             for i in range(60)]
+    done: list[str] = []
+    first = ingest_items(iter(items), store, ctx, progress=lambda it: done.append(it.key),
+                         stop=lambda: len(done) >= 1, mapper=engine)
+    assert 0 < first.new == len(done) < len(items)
+    assert store.seen(it.key for it in items) == set(done)
+    assert store.counts()["reports"] == first.new
+    rest = ingest_items(iter(items), store, ctx, mapper=engine)
+    assert rest.new == len(items) - first.new and rest.duplicate == first.new
+    assert store.counts()["reports"] == len(items)
+    store.close()
 
 
 def test_back_pressure_keeps_the_window(engine: RayEngine, ctx: Context) -> None:

@@ -72,6 +72,8 @@ def warm(ctx: Context) -> None:
     from escwatch.records import RawDoc
 
     language.warm(ctx.pack.languages)
+    dates.warm(ctx.pack.languages)
+    entities.warm()
     for lang, text in WARM_TEXTS.items():
         if lang in ctx.pack.languages:
             analyse_report(parse(RawDoc(f"warm/{lang}", "txt", text, {"published": "2022-10-04"})), ctx)

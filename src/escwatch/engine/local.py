@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.pipeline import analyse_report
@@ -30,6 +30,16 @@ class Mapper(Protocol):
     def __call__(self, items: Iterable[Item], skip: Callable[[str], bool]) -> Iterator[tuple[Item, Processed]]: ...
 
 
+@runtime_checkable
+class StoringMapper(Mapper, Protocol):
+    """A mapper whose workers can also store what they analyse (each runs ``ingest_items`` on its batches
+    against the same store): ``ingest`` returns the merged result in input order, or None when this store
+    is out of the workers' reach (then the driver stores, through ``__call__``)."""
+
+    def ingest(self, items: Iterable[Item], store: Store, batch_size: int, progress: Callable[[Item], None] | None,
+               stop: Callable[[], bool]) -> IngestResult | None: ...
+
+
 @dataclass
 class IngestResult:
     new: int = 0
@@ -37,6 +47,14 @@ class IngestResult:
     failed: int = 0
     new_ids: list[str] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
+
+    def merge(self, other: IngestResult) -> None:
+        """Add another run's counts, ids and errors after this one's."""
+        self.new += other.new
+        self.duplicate += other.duplicate
+        self.failed += other.failed
+        self.new_ids += other.new_ids
+        self.errors += other.errors
 
     def as_dict(self) -> dict[str, object]:
         return {"new": self.new, "duplicate": self.duplicate, "failed": self.failed, "new_ids": self.new_ids,
@@ -75,7 +93,12 @@ def ingest_items(items: Iterable[Item], store: Store, ctx: Context, batch_size: 
     """Like ``ingest_docs`` for keyed items from live sources: each item's key is marked seen in the
     transaction that stores its report (or records its failure); transient failures stay unmarked.
     ``stop`` is asked between items: a clean shutdown finishes the batch in hand. ``mapper`` runs the
-    per-report work (default: this process; ``engine.ray_engine.RayEngine`` for Ray workers)."""
+    per-report work (default: this process; ``engine.ray_engine.RayEngine`` for Ray workers, which also
+    store their batches when they can reach the store)."""
+    if isinstance(mapper, StoringMapper):
+        done = mapper.ingest(items, store, batch_size, progress, stop)
+        if done is not None:
+            return done
     result = IngestResult()
     batch: list[Report] = []
     marks: list[tuple[str, str | None, str]] = []

@@ -1,11 +1,15 @@
-"""The Ray engine: parse and analyse on Ray worker actors, store on the driver.
+"""The Ray engine: parse, analyse and store on Ray worker actors.
 
-Each actor loads the packs and models once, then analyses batches of documents. The driver streams
-the input: at most ``window`` batches are in flight, so a slow store or slow workers hold back the
-reading (back-pressure), and results come back in input order, so the store ends up exactly as the
-local engine leaves it (``tests/test_ray_engine.py`` compares the two). With no address a local Ray
-is started with one CPU per worker and shut down afterwards; with ``address`` (``ray://host:10001``
-or ``auto``) the cluster's nodes need escwatch installed and the same pack folders.
+Each actor loads the packs and models once, then takes batches of items. When the workers can reach
+the store (PostgreSQL; SQLite on this machine, with a local Ray) each runs the local engine's own
+``ingest_items`` on its batch against the store, so the driver only reads the input and adds up the
+results; otherwise (a SQLite file with a remote cluster) the actors analyse and the driver stores.
+Either way the driver streams the input: at most ``window`` batches per worker are in flight, so a
+slow store or slow workers hold back the reading (back-pressure), and results are taken in input
+order, so the store ends up as the local engine leaves it (``tests/test_ray_engine.py`` compares
+the two). With no address a local Ray is started with one CPU per worker and shut down afterwards;
+with ``address`` (``ray://host:10001`` or ``auto``) the cluster's nodes need escwatch installed and
+the same pack folders.
 
     with RayEngine(packs, workers=2) as engine:
         ingest_docs(docs, store, ctx, mapper=engine)
@@ -19,14 +23,16 @@ from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
-from escwatch.engine.local import Processed, process_doc
+from escwatch.engine.local import IngestResult, Processed, ingest_items, process_doc
 from escwatch.errors import EngineError
 from escwatch.ingest.live import Item
 from escwatch.records import RawDoc, Report
+from escwatch.store import Store, open_store
 
 
 class Analyser:
-    """One worker's state: the analysis context, loaded once (packs, gazetteer, language models)."""
+    """One worker's state: the analysis context, loaded once (packs, gazetteer, language models), and
+    its own handle on each store it writes to."""
 
     def __init__(self, packs: tuple[str, ...]) -> None:
         from escwatch.analyse.context import make_context
@@ -34,12 +40,19 @@ class Analyser:
 
         self.ctx = make_context(packs)
         warm(self.ctx)
+        self.stores: dict[str, Store] = {}
 
     def ready(self) -> int:
         return os.getpid()
 
     def run(self, docs: list[RawDoc]) -> list[Processed]:
         return [process_doc(doc, self.ctx) for doc in docs]
+
+    def ingest(self, url: str, items: list[Item]) -> IngestResult:
+        """The local engine on one batch: analysed and stored here, in one transaction."""
+        if url not in self.stores:
+            self.stores[url] = open_store(url)
+        return ingest_items(items, self.stores[url], self.ctx, batch_size=len(items))
 
 
 class RayEngine:
@@ -97,7 +110,11 @@ class RayEngine:
         except ray.exceptions.RayError as exc:
             raise EngineError(f"a Ray worker failed: {exc}") from exc
 
-    def __call__(self, items: Iterable[Item], skip: Callable[[str], bool]) -> Iterator[tuple[Item, Processed]]:
+    def _stream(self, items: Iterable[Item], send: Callable[[Any, list[Item]], Any],
+                stop: Callable[[], bool] = lambda: False) -> Iterator[tuple[list[Item], Any]]:
+        """Batches of ``items`` sent to the actors in turn (``send(actor, batch)`` -> a ref or None), and
+        each batch with its result, in input order; at most ``window`` batches per actor in flight.
+        ``stop`` is asked between batches: the batches in flight are finished."""
         if not self.actors:
             raise EngineError("the Ray engine is not started", hint="use it as `with RayEngine(...) as engine:`")
         pending: deque[tuple[list[Item], Any]] = deque()
@@ -107,30 +124,63 @@ class RayEngine:
 
         def submit() -> None:
             nonlocal turn, batch
-            docs = [it.doc for it in batch if isinstance(it.doc, RawDoc)]
-            ref = self.actors[turn % len(self.actors)].run.remote(docs) if docs else None
-            pending.append((batch, ref))
+            pending.append((batch, send(self.actors[turn % len(self.actors)], batch)))
             turn, batch = turn + 1, []
 
-        def drain() -> Iterator[tuple[Item, Processed]]:
+        def drain() -> tuple[list[Item], Any]:
             its, ref = pending.popleft()
-            outs = iter(self._get(ref) if ref is not None else ())
-            for it in its:
-                out = next(outs) if isinstance(it.doc, RawDoc) else None
-                if isinstance(out, Report) and skip(out.id):
-                    out = None  # already stored: the local engine would not have analysed it
-                yield it, out
+            return its, None if ref is None else self._get(ref)
 
         for item in items:
             batch.append(item)
             if len(batch) >= self.batch:
                 submit()
                 while len(pending) >= limit:
-                    yield from drain()
+                    yield drain()
+                if stop():
+                    break
         if batch:
             submit()
         while pending:
-            yield from drain()
+            yield drain()
+
+    def __call__(self, items: Iterable[Item], skip: Callable[[str], bool]) -> Iterator[tuple[Item, Processed]]:
+        """The actors analyse, this process stores: (item, report or error) in input order."""
+        def send(actor: Any, batch: list[Item]) -> Any:
+            docs = [it.doc for it in batch if isinstance(it.doc, RawDoc)]
+            return actor.run.remote(docs) if docs else None
+
+        for its, results in self._stream(items, send):
+            outs = iter(results or ())
+            for it in its:
+                out = next(outs) if isinstance(it.doc, RawDoc) else None
+                if isinstance(out, Report) and skip(out.id):
+                    out = None  # already stored: the local engine would not have analysed it
+                yield it, out
+
+    def reaches(self, store: Store) -> bool:
+        """Whether the workers can write to ``store`` themselves: a server, or a file on this machine
+        when Ray runs here (not an in-memory database, which is this process's own)."""
+        url = store.engine.url
+        if url.get_backend_name() != "sqlite":
+            return True
+        return self.address is None and bool(url.database) and url.database != ":memory:" \
+            and not str(url.database).startswith("file:")
+
+    def ingest(self, items: Iterable[Item], store: Store, batch_size: int,
+               progress: Callable[[Item], None] | None, stop: Callable[[], bool]) -> IngestResult | None:
+        """Each batch analysed and stored by a worker (``Analyser.ingest``); the results added up in input
+        order. None when the workers cannot reach ``store`` (the driver then stores, see ``__call__``)."""
+        if not self.reaches(store):
+            return None
+        url = store.engine.url.render_as_string(hide_password=False)
+        result = IngestResult()
+        for its, part in self._stream(items, lambda actor, batch: actor.ingest.remote(url, batch), stop):
+            result.merge(part)
+            for it in its:
+                if progress:
+                    progress(it)
+        return result
 
 
 def _ray() -> Any:
