@@ -173,9 +173,12 @@ class RayEngine:
         order. None when the workers cannot reach ``store`` (the driver then stores, see ``__call__``)."""
         if not self.reaches(store):
             return None
-        url = store.engine.url.render_as_string(hide_password=False)
+        url = store.engine.url
+        if url.get_backend_name() == "sqlite":  # the workers' own working folder may be another
+            url = url.set(database=os.path.abspath(str(url.database)))
         result = IngestResult()
-        for its, part in self._stream(items, lambda actor, batch: actor.ingest.remote(url, batch), stop):
+        address = url.render_as_string(hide_password=False)
+        for its, part in self._stream(items, lambda actor, batch: actor.ingest.remote(address, batch), stop):
             result.merge(part)
             for it in its:
                 if progress:
