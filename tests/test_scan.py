@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 
-from escwatch.analyse.scan import KEY, Scanner, index_keys, trie_regex
+from escwatch.analyse.scan import KEY, Scanner, index_keys, start_finder, trie_regex
 from escwatch.demo import corpus_dir
-from escwatch.lang import PATTERN_KEYS, SUPPORTED, load_lang
+from escwatch.lang import ATTRIBUTION_KEYS, PATTERN_KEYS, SUPPORTED, load_lang
 
 
 def test_index_keys_reads_literal_prefixes() -> None:
@@ -53,3 +54,30 @@ def test_scanner_agrees_on_indicator_roles() -> None:
                 plain = re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
                 got = Scanner.build((name, p) for p in pats).by_label(text).get(name, [])
                 assert [m.start() for m in got] == [m.start() for m in plain.finditer(text)], (ind.id, name, lang)
+
+
+@pytest.mark.parametrize("lang", SUPPORTED)
+def test_scanner_agrees_with_plain_alternation_on_ranges(lang: str) -> None:
+    """Ranged scans share one candidate table per text; ranges cut anywhere, also inside words."""
+    text = (corpus_dir() / "reports.jsonl").read_text(encoding="utf-8")[:40_000]
+    cuts = sorted({*range(0, len(text), 97), *(m.end() for m in re.finditer(r"[.!?]\s", text))})
+    ranges = [*pairwise(cuts), *zip(cuts, cuts[3:], strict=False)]
+    res = load_lang(lang)
+    for keys in (ATTRIBUTION_KEYS, ("speculative", "reported", "denied", "hedged", "denied_verbs")):
+        scanner = res.scanner(keys)
+        plain = {k: re.compile("|".join(f"(?:{p})" for p in res.patterns[k]), re.IGNORECASE)
+                 for k in keys if res.patterns.get(k)}
+        for s, e in ranges:
+            got = scanner.by_label_in(text, s, e)
+            for k, rx in plain.items():
+                assert [m.span() for m in got.get(k, [])] == [m.span() for m in rx.finditer(text, s, e)], (lang, k, s)
+
+
+def test_start_finder_finds_every_start() -> None:
+    text = "Er zei, he said: 'Sources: x'  said  Told\n- said , warned ab abc"
+    for pattern in (r"\s+(?:said|told)\b", r",\s*warned", r"^\s*Sources?:", r"\bab?c?", r"[-–]\s*said", r"'\w+"):
+        finder = start_finder(pattern, re.IGNORECASE)
+        assert finder is not None
+        rx = re.compile(pattern, re.IGNORECASE)
+        starts = {m.start() for m in finder.finditer(text)}
+        assert {p for p in range(len(text)) if rx.match(text, p)} <= starts, pattern

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import finditer_at, sentences
-from escwatch.lang import LangRes
+from escwatch.lang import ATTRIBUTION_KEYS, LangRes
 from escwatch.records import Mention, Quote, Report
 
 QUOTE = re.compile(r"„([^“”\"\n]{3,}?)[“”\"]|«([^»\n]{3,}?)»|“([^”\n]{3,}?)”|‘([^’\n]{6,}?)’(?!\w)|"
@@ -55,7 +55,7 @@ def _speakers(mentions: tuple[Mention, ...], start: int, end: int, people_only: 
 def _verb_at(text: str, a: int, b: int, res: LangRes) -> int | None:
     """Offset of the first verb of saying (or according-to marker) in text[a:b]."""
     hits = [x for x, _ in res.speech_verbs_in(text, a, b)[:1]]
-    if m := res.search("according_to", text, a, b):
+    if m := next(iter(res.scan(ATTRIBUTION_KEYS, text, a, b).get("according_to", ())), None):
         hits.append(m.start())
     return min(hits) if hits else None
 
@@ -167,7 +167,7 @@ def _indirect(report: Report, res: LangRes, sents: list[tuple[int, int]], direct
         sent = text[s:e]
         speakers = _speakers(report.mentions, s, e)
         chosen = None
-        marks = res.scan(MARKS, text, s, e) if speakers else {}  # both kinds in one pass
+        marks = res.scan(ATTRIBUTION_KEYS, text, s, e) if speakers else {}  # both kinds in one pass
         for key in MARKS:
             if not speakers:
                 continue

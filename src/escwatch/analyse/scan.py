@@ -8,8 +8,10 @@ the words of the text and the few candidate matches instead."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import itemgetter
 from re import _constants as sre_c  # type: ignore[attr-defined]  # Python >= 3.11: read literal prefixes
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -169,9 +171,18 @@ def _head(items: list[tuple[Any, Any]], anchor: str = "") -> list[Head] | None:
         cls = _char_class(*next(iter(sub))) if lo >= 1 and len(sub) == 1 else None
         if cls is None:
             return None
-        return [(anchor, cls + "+", _head_class(items[1:]) or "")]
+        return [(anchor, cls + "+", _after(items[1:]) or "")]
     cls = _char_class(op, av)
     return None if cls is None else [(anchor, cls, "")]
+
+
+def _after(items: list[tuple[Any, Any]]) -> str | None:
+    """What a match of ``items`` starts with: its literal prefixes (case-insensitively, so only ever wider),
+    else the class of its first character."""
+    keys = _prefixes(items, KEY)
+    if "" not in keys and len(keys) <= MAX_KEYS:
+        return "(?i:" + trie_regex(keys) + ")"
+    return _head_class(items)
 
 
 def _head_class(items: list[tuple[Any, Any]]) -> str | None:
@@ -190,18 +201,19 @@ def _head_class(items: list[tuple[Any, Any]]) -> str | None:
 
 
 def _union(classes: list[str]) -> str:
-    """One class for several (``[s]``, ``[t]`` -> ``[st]``), or their alternation when one is negated."""
+    """One class for several (``[s]``, ``[t]`` -> ``[st]``), or their alternation when one is negated or
+    not a class."""
     uniq = list(dict.fromkeys(classes))
     if len(uniq) == 1:
         return uniq[0]
-    if any(c.startswith("[^") for c in uniq):
+    if any(c.startswith("[^") or not c.startswith("[") for c in uniq):
         return "(?:" + "|".join(uniq) + ")"
     return "[" + "".join(c[1:-1] for c in uniq) + "]"
 
 
 def start_finder(pattern: str, flags: int) -> re.Pattern[str] | None:
-    """A zero-width regex that matches at every position where ``pattern`` can start a (non-empty) match,
-    and at few others: the scanner tries the pattern only there instead of at every position."""
+    """A regex matching (zero-width or one character) at every position where ``pattern`` can start a
+    (non-empty) match, and at few others: the scanner tries the pattern only there instead of everywhere."""
     try:
         parsed = sre_parse.parse(pattern, flags)
     except re.error:
@@ -225,7 +237,15 @@ def start_finder(pattern: str, flags: int) -> re.Pattern[str] | None:
     alts += [pre + _union(classes) for pre, classes in singles.items()]
     if re.search(r"\(\?[a-zA-Z]*i", pattern):  # an inline (?i): case-insensitive, only ever wider
         flags |= re.IGNORECASE
-    return re.compile("(?=" + "|".join(alts) + ")", flags)
+    firsts = [cls.removesuffix("+") for _, cls, _ in heads]
+    if not any(firsts):  # only anchors: zero-width already (a lone "^" lets the engine try one position)
+        return re.compile("|".join(alts), flags)
+    if not all(firsts):
+        return re.compile("(?=" + "|".join(alts) + ")", flags)
+    if alts == firsts:  # single characters, unanchored
+        return re.compile(_union(firsts), flags)
+    # consuming the first character (one, so finditer still sees every position) lets the engine skip to it
+    return re.compile(_union(firsts) + r"(?<=(?=" + "|".join(alts) + r")[\s\S])", flags)
 
 
 def finditer(rx: re.Pattern[str], finder: re.Pattern[str] | None, text: str, start: int = 0,
@@ -244,6 +264,9 @@ def finditer(rx: re.Pattern[str], finder: re.Pattern[str] | None, text: str, sta
     return out
 
 
+Candidate = tuple[int, object, re.Pattern[str], int]  # (position, label, regex, scanned pattern number or -1)
+
+
 @dataclass
 class Scanner:
     """Finds matches of labelled patterns in ``text[start:end]``, like one alternation would."""
@@ -254,6 +277,7 @@ class Scanner:
     starts: re.Pattern[str] | None  # word starts where an indexed key begins (on lower-cased text: no re.I,
     # which would turn off the regex engine's fast first-character skip)
     rest_starts: list[re.Pattern[str] | None] | None = None  # per scanned pattern, where its matches can start
+    _last: tuple[str, list[int], list[Candidate]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, labelled: Iterable[tuple[object, str]], flags: int = re.IGNORECASE) -> Scanner:
@@ -276,19 +300,27 @@ class Scanner:
         """Every (label, match): all indexed patterns matching at each word start, then the scanned ones."""
         end = len(text) if end is None else end
         out: list[tuple[object, re.Match[str]]] = []
-        if self.starts is not None:
-            low = _lower(text)
-            index, lengths = self.index, self.lengths
-            for w in self.starts.finditer(low, start, end):
-                pos = w.start()
-                for n in lengths:
-                    for label, rx in index.get(low[pos:pos + n], ()):
-                        m = rx.match(text, pos, end)
-                        if m:
-                            out.append((label, m))
+        for pos, label, rx, _ in self._indexed(text, start, end):
+            m = rx.match(text, pos, end)
+            if m:
+                out.append((label, m))
         finders = self.rest_starts or [None] * len(self.rest)
         for (label, rx), finder in zip(self.rest, finders, strict=True):
             out.extend((label, m) for m in finditer(rx, finder, text, start, end))
+        return out
+
+    def _indexed(self, text: str, start: int, end: int) -> list[Candidate]:
+        """(position, label, regex, -1) for each indexed pattern whose key begins a word in text[start:end]."""
+        out: list[Candidate] = []
+        if self.starts is None:
+            return out
+        low = _lower(text)
+        index, lengths = self.index, self.lengths
+        for w in self.starts.finditer(low, start, end):
+            pos = w.start()
+            for n in lengths:
+                for label, rx in index.get(low[pos:pos + n], ()):
+                    out.append((pos, label, rx, -1))
         return out
 
     def scan(self, text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[object, re.Match[str]]]:
@@ -297,15 +329,69 @@ class Scanner:
 
     def by_label(self, text: str, start: int = 0, end: int | None = None) -> dict[object, list[re.Match[str]]]:
         """Per label, its non-overlapping matches, leftmost first (the first pattern wins at one position)."""
+        return _by_label(self.matches(text, start, end))
+
+    def by_label_in(self, text: str, start: int = 0, end: int | None = None) -> dict[object, list[re.Match[str]]]:
+        """``by_label`` for one of many ranges of a text: the whole text's candidates are found once (kept for
+        the last text) and each range tries only its own."""
+        end = len(text) if end is None else end
+        table = self._candidates(text)
+        if table is None:
+            return self.by_label(text, start, end)
+        at, cands = table
         out: dict[object, list[re.Match[str]]] = {}
-        found = self.matches(text, start, end)
-        if not found:
+        lo, hi = bisect_left(at, start), bisect_left(at, end)
+        if lo == hi:
             return out
-        for label, m in sorted(found, key=lambda lm: lm[1].start()) if len(found) > 1 else found:
-            got = out.setdefault(label, [])
-            if not got or m.start() >= max(got[-1].end(), got[-1].start() + 1):
+        resume = [start] * len(self.rest)  # a scanned pattern goes on after its last match, as finditer does
+        for pos, label, rx, r in cands[lo:hi]:
+            if r >= 0 and pos < resume[r]:
+                continue
+            m = rx.match(text, pos, end)
+            if m is None:
+                continue
+            if r >= 0:
+                resume[r] = m.end()
+            got = out.get(label)
+            if got is None:
+                out[label] = [m]
+            elif pos >= max(got[-1].end(), got[-1].start() + 1):
                 got.append(m)
         return out
+
+    def _candidates(self, text: str) -> tuple[list[int], list[Candidate]] | None:
+        """Every (position, label, regex) ``matches`` would try on the whole text, in the order it finds
+        them once sorted by position; kept for the last text. None when a scanned pattern has no start finder.
+
+        A ranged scan tries a subset of these (its word starts and start finders see the text only up to
+        the range end) and every match within the range starts at one of them, so trying these positions
+        with ``rx.match(text, pos, end)`` finds exactly its matches."""
+        last = self._last
+        if last is not None and last[0] is text:
+            return last[1], last[2]
+        finders = self.rest_starts or [None] * len(self.rest)
+        if None in finders:
+            return None
+        cands = self._indexed(text, 0, len(text))
+        for r, ((label, rx), finder) in enumerate(zip(self.rest, finders, strict=True)):
+            cands += [(w.start(), label, rx, r) for w in finder.finditer(text)]  # type: ignore[union-attr]
+        if self.rest:
+            cands.sort(key=itemgetter(0))  # stable: at one position the indexed ones, then the scanned in order
+        at = [c[0] for c in cands]
+        self._last = (text, at, cands)
+        return at, cands
+
+
+def _by_label(found: list[tuple[object, re.Match[str]]]) -> dict[object, list[re.Match[str]]]:
+    """Per label, the non-overlapping ones of ``found``, leftmost first (the first wins at one position)."""
+    out: dict[object, list[re.Match[str]]] = {}
+    if not found:
+        return out
+    for label, m in sorted(found, key=lambda lm: lm[1].start()) if len(found) > 1 else found:
+        got = out.setdefault(label, [])
+        if not got or m.start() >= max(got[-1].end(), got[-1].start() + 1):
+            got.append(m)
+    return out
 
 
 _LOWER: dict[str, str] = {}

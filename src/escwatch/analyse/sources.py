@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import by_sentence, sentences
-from escwatch.lang import LangRes, union
+from escwatch.lang import ATTRIBUTION_KEYS, LangRes, union
 from escwatch.records import CitedSource, Mention, Report
 
 SOURCE_LINE = re.compile(r"(?im)^[^\n]{0,40}?\b(?:Bron(?:nen)?|Source[sn]?|Quelle[n]?|Źródło|Источник|Джерело)"
@@ -20,7 +20,6 @@ DASH_DATELINE = re.compile(r"(?m)^[A-ZА-ЯЁІЇЄҐ][A-ZА-ЯЁІЇЄҐ\-. ]{2
 WORD = re.compile(r"\w+")
 SOURCE_TYPES = {"outlet", "person", "org", "unit"}
 WINDOW = 80
-MARKER_KEYS = ("source_markers", "according_to", "according_to_after")
 
 
 def _from_line(report: Report, mentions: tuple[Mention, ...]) -> list[CitedSource]:
@@ -48,7 +47,7 @@ def run(report: Report, ctx: Context) -> Report:
     sents = sentences(text)
     for (s, e), here in zip(sents, by_sentence(mentions, sents), strict=True):
         cands = [m for m in here if m.type in SOURCE_TYPES]
-        marks = res.scan(MARKER_KEYS, text, s, e)
+        marks = res.scan(ATTRIBUTION_KEYS, text, s, e)
         for key in ("source_markers", "according_to"):
             for mk in marks.get(key, ()):
                 a = mk.end()

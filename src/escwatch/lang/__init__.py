@@ -17,6 +17,9 @@ SUPPORTED = ("nl", "en", "de", "fr", "pl", "ru", "uk")
 LINE_KEYS = {"teasers", "paywall"}  # matched line by line (^ and $ at line ends)
 PATTERN_KEYS = ("according_to", "according_to_after", "reported", "hedged", "speculative", "denied", "denied_verbs",
                 "source_markers", "teasers", "paywall", "date_words", "recurring")
+# what attributes a statement to a source; one scanner for the quotes and sources stages, which then share
+# its per-text candidates (a key's matches do not depend on the other keys scanned with it)
+ATTRIBUTION_KEYS = ("source_markers", "according_to", "according_to_after")
 
 
 _WORD = re.compile(r"\w+")
@@ -77,11 +80,13 @@ class LangRes:
 
     def scan(self, keys: tuple[str, ...], text: str, start: int = 0,
              end: int | None = None) -> dict[str, list[re.Match[str]]]:
-        """Per key, its non-overlapping matches in text[start:end] in one pass."""
-        return cast(dict[str, list[re.Match[str]]], self.scanner(keys).by_label(text, start, end))
+        """Per key, its non-overlapping matches in text[start:end] in one pass; for many ranges of one text
+        (the scanner keeps the last text's candidates)."""
+        return cast(dict[str, list[re.Match[str]]], self.scanner(keys).by_label_in(text, start, end))
 
     def finditer(self, key: str, text: str, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
-        return self.scan((key,), text, start, end).get(key, [])
+        found = self.scanner((key,)).by_label(text, start, end)
+        return cast(list[re.Match[str]], found.get(key, []))
 
     def search(self, key: str, text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
         return next(iter(self.finditer(key, text, start, end)), None)
