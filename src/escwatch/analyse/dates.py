@@ -230,12 +230,15 @@ def run(report: Report, ctx: Context) -> Report:
     sents = sentences(text)
     starts = [s for s, _ in sents]
     parses = 0
+    recurring: dict[int, bool] = {}  # per sentence index: it has a "recurring" marker (several phrases ask)
     for m in phrases:
         if any(s <= m.start() < e for s, e in taken):
             continue
         k = bisect_right(starts, m.start()) - 1
-        sent = sents[k] if k >= 0 else (0, len(text))
-        if res.search("recurring", text, sent[0], sent[1]):
+        if k not in recurring:
+            sent = sents[k] if k >= 0 else (0, len(text))
+            recurring[k] = res.search("recurring", text, sent[0], sent[1]) is not None
+        if recurring[k]:
             month = _month_in(m.group(), report.language, base)
             out.append(DateRef(m.group(), m.start(), m.end(), "recurring", None,
                                recurrence=f"yearly:{month}" if month else "recurring"))

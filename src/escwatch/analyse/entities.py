@@ -8,15 +8,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, NamedTuple, cast
+from itertools import compress, repeat
+from operator import is_not
+from typing import Any, NamedTuple, TypeVar
 
 import simplemma
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.gazetteer import CITY, COUNTRY, Candidate, Gazetteer, is_slavic
-from escwatch.analyse.text import Token, is_cyrillic, sentences, stem, tokens
+from escwatch.analyse.text import Tokens, is_cyrillic, sentences, stem, tokens
 from escwatch.lang import SUPPORTED, LangRes, union
 from escwatch.records import Mention, Report
 
@@ -29,6 +32,7 @@ POSSESSIVE = re.compile(r"['’ʼ]s$")
 NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ][\w’'\-]*$")
 
 
+V = TypeVar("V")
 NONE: frozenset[int] = frozenset()
 WORD_START = re.compile(r"\w")
 ONE = frozenset({1})
@@ -56,67 +60,86 @@ _INFO: dict[str, TokenInfo] = {}
 
 def _token_info(word: str) -> TokenInfo:
     sl = is_slavic(word)
-    got = TokenInfo(word.lower(), WORD_START.match(word) is not None, sl, stem(word) if sl else word,
-                    sl and is_cyrillic(word))
-    if len(_INFO) > 200_000:  # a bounded memo of the token texts seen
-        _INFO.clear()
-    _INFO[word] = got
-    return got
+    return TokenInfo(word.lower(), WORD_START.match(word) is not None, sl, stem(word) if sl else word,
+                     sl and is_cyrillic(word))
+
+
+def _memo_map(memo: dict[str, V], keys: list[str], make: Callable[[int], V]) -> list[V]:
+    """``memo[key]`` of every key, ``make(index)`` (memoised) where missing: a C-level pass when all are known."""
+    out: list[V | None] = list(map(memo.get, keys))
+    k = -1
+    try:
+        while True:
+            k = out.index(None, k + 1)
+            got = memo.get(keys[k])
+            out[k] = memo[keys[k]] = make(k) if got is None else got
+    except ValueError:  # no None left
+        return out  # type: ignore[return-value]
 
 
 def token_infos(texts: list[str]) -> list[TokenInfo]:
     """Per token text its lower-cased form, stem and script flags (memoised per distinct text)."""
-    get = _INFO.get
-    return [get(t) or _token_info(t) for t in texts]
+    if len(_INFO) > 200_000:  # a bounded memo of the token texts seen
+        _INFO.clear()
+    return _memo_map(_INFO, texts, lambda k: _token_info(texts[k]))
 
 
-def match_names(text: str, toks: list[Token], gaz: Gazetteer, infos: list[TokenInfo] | None = None) -> list[Match]:
+class Start(NamedTuple):
+    """The gazetteer keys a token text starts: lengths over one token (longest first), whether it is a key
+    itself, and the second tokens of the longer keys (lower-cased; stems, for a Slavic first token)."""
+
+    longer: tuple[int, ...]
+    one: bool
+    next_low: frozenset[str]
+    next_stem: frozenset[str]
+
+
+NO_START = Start((), False, frozenset(), frozenset())
+
+
+def match_names(text: str, toks: Tokens, gaz: Gazetteer, infos: list[TokenInfo] | None = None) -> list[Match]:
     """Greedy longest matches of gazetteer keys over the token stream."""
     out: list[Match] = []
-    texts = [t.text for t in toks]
+    texts = toks.texts
     infos = token_infos(texts) if infos is None else infos
-    pairs = gaz.pairs
-    # key lengths starting at each token (memoised per token text); most tokens start none
-    memo = gaz.memo("start_lengths")
-    found: list[frozenset[int] | None] = [memo.get(t) for t in texts]
-    if None in found:
-        for k in [k for k, got in enumerate(found) if got is None]:
-            found[k] = memo[texts[k]] = _start_lengths(infos[k], gaz)
-    lens = cast(list[frozenset[int]], found)
-    n, free = len(toks), 0
-    for i in [k for k, got in enumerate(lens) if got]:
+    starts = _memo_map(gaz.memo("starts"), texts, lambda k: _start(texts[k], infos[k], gaz))
+    spans = gaz.memo("span")
+    n, free = len(texts), 0
+    for i in compress(range(n), map(is_not, starts, repeat(NO_START))):  # most tokens start no key
         if i < free:
             continue
-        x, lengths = infos[i], lens[i]
-        if lengths != ONE and i + 1 < n and f"{x.low} {infos[i + 1].low}" not in pairs \
-                and f"~{x.stem} {infos[i + 1].stem}" not in pairs:
-            lengths = lengths & ONE  # no longer key starts with these two tokens
-        if not lengths:
-            continue
-        hit = None
-        for j in (i,) if lengths == ONE else sorted((i + k - 1 for k in lengths if i + k <= n), reverse=True):
+        st = starts[i]  # last tokens of the keys to try, longest first; longer ones only if the next token fits
+        ends = [i + k - 1 for k in st.longer if i + k <= n] if st.longer and i + 1 < n and (
+            infos[i + 1].low in st.next_low or infos[i + 1].stem in st.next_stem) else []
+        if st.one:
+            ends.append(i)
+        for j in ends:
             if not infos[j].word and texts[j] not in ".’'":
                 continue
-            if j > i and "\n" in text[toks[i].end:toks[j].start]:  # no line break inside a name
+            if j > i and "\n" in text[toks.ends[i]:toks.starts[j]]:  # no line break inside a name
                 continue
-            cands = gaz.lookup_span(texts[i:j + 1], infos[i:j + 1])
+            cands = spans.get(" ".join(texts[i:j + 1]))
+            if cands is None:
+                cands = gaz.lookup_span(texts[i:j + 1], infos[i:j + 1])
             if cands:
-                hit = Match(toks[i].start, toks[j].end, i, j, tuple(cands))
+                out.append(Match(toks.starts[i], toks.ends[j], i, j, tuple(cands)))
+                free = j + 1
                 break
-        if hit:
-            out.append(hit)
-            free = hit.last_tok + 1
     return out
 
 
-def _start_lengths(x: TokenInfo, gaz: Gazetteer) -> frozenset[int]:
-    """Lengths (in tokens) of the keys a word starts: by its lower-cased form, and by its stem if Slavic."""
+def _start(word: str, x: TokenInfo, gaz: Gazetteer) -> Start:
+    """The keys a word starts: by its lower-cased form, and by its stem if Slavic."""
     if not x.word:
-        return NONE
+        return NO_START
     lengths = gaz.lengths.get(x.low, NONE)
     if x.slavic:
         lengths = lengths | gaz.lengths.get("~" + x.stem, NONE)
-    return lengths
+    one = 1 in lengths and bool(gaz.lookup_span([word], [x]))  # most function words start only longer keys
+    longer = tuple(sorted(lengths - ONE, reverse=True))
+    if not one and not longer:
+        return NO_START
+    return Start(longer, one, gaz.seconds.get(x.low, frozenset()), gaz.seconds.get("~" + x.stem, frozenset()))
 
 
 def _common_phrase(surface: str, lang: str | None) -> bool:
@@ -126,53 +149,47 @@ def _common_phrase(surface: str, lang: str | None) -> bool:
     return all(simplemma.is_known(w.lower(), lang=lang) for w in surface.split())
 
 
-def _inside_person_name(text: str, toks: list[Token], m: Match, res: LangRes) -> bool:
+def _inside_person_name(toks: Tokens, m: Match, res: LangRes) -> bool:
     """A packaged city name that is really part of a person's name ("Luuk de Jong", "Kian Fitz-Jim")."""
     not_names = union("not_names")
+    texts, gaps = toks.texts, toks.gaps
     nxt = m.last_tok + 1
-    if nxt < len(toks) and text[m.end:toks[nxt].start] == " ":
-        if _is_name_token(toks[nxt], res, not_names):
+    if nxt < len(texts) and gaps[nxt] == " ":
+        if _is_name_word(texts[nxt], res, not_names):
             return True
-        if toks[nxt].text in PARTICLES and nxt + 1 < len(toks) and _is_name_token(toks[nxt + 1], res, not_names):
+        if texts[nxt] in PARTICLES and nxt + 1 < len(texts) and _is_name_word(texts[nxt + 1], res, not_names):
             return True
     prv = m.first_tok - 1
-    if prv >= 0 and text[toks[prv].end:m.start] == " " and _is_name_token(toks[prv], res, not_names) \
-            and is_first_name(toks[prv].text):
+    if prv >= 0 and gaps[m.first_tok] == " " and _is_name_word(texts[prv], res, not_names) \
+            and is_first_name(texts[prv]):
         return True
-    return m.first_tok == m.last_tok and is_first_name(toks[m.first_tok].text) and \
+    return m.first_tok == m.last_tok and is_first_name(texts[m.first_tok]) and \
         max(c.population for c in m.candidates) < 500_000
 
 
 def choose(cands: tuple[Candidate, ...], countries: set[str]) -> Candidate:
     """Best candidate: pack over country over city; among cities the report's countries, then population."""
+    if len(cands) == 1:
+        return cands[0]
     return max(cands, key=lambda c: (c.priority, c.entity.country in countries if c.priority == CITY else 0,
                                      c.population))
 
 
-def _is_name_token(tok: Token, res: LangRes, not_names: frozenset[str]) -> bool:
-    """A capitalised word that is not a function word, a sentence opener, a title or an acronym."""
-    return _is_name_word(tok.text, res, not_names)
-
-
 def _is_name_word(word: str, res: LangRes, not_names: frozenset[str]) -> bool:
+    """A capitalised word that is not a function word, a sentence opener, a title or an acronym."""
     if len(word) < 2 or not NAME_TOKEN.match(word) or word.isupper() or word in not_names:
         return False
     low = word.lower()
     return low not in res.stopwords and low not in union("titles")
 
 
-def _name_flags(toks: list[Token], res: LangRes) -> list[bool]:
-    """_is_name_token of every token, memoised per language and token text."""
+def _name_flags(texts: list[str], res: LangRes) -> list[bool]:
+    """_is_name_word of every token, memoised per language and token text."""
     memo = res.memo("entities.name")
     if len(memo) > 200_000:
         memo.clear()
-    texts = [t.text for t in toks]
-    out = list(map(memo.get, texts))
-    if None in out:
-        not_names = union("not_names")
-        for k in [k for k, got in enumerate(out) if got is None]:
-            out[k] = memo[texts[k]] = _is_name_word(texts[k], res, not_names)
-    return out  # type: ignore[return-value]
+    not_names = union("not_names")
+    return _memo_map(memo, texts, lambda k: _is_name_word(texts[k], res, not_names))
 
 
 def warm() -> None:
@@ -196,24 +213,22 @@ def is_first_name(word: str) -> bool:
     return _first_name_detector().get_gender(plain) != "unknown"
 
 
-def _runs(text: str, toks: list[Token], taken: set[int], res: LangRes,
-          names: list[bool] | None = None) -> list[tuple[int, int]]:
+def _runs(toks: Tokens, taken: set[int], name: list[bool]) -> list[tuple[int, int]]:
     """Maximal runs of adjacent name tokens (particles and hyphenated parts allowed inside)."""
-    name = _name_flags(toks, res) if names is None else names
+    texts, gaps = toks.texts, toks.gaps
     runs: list[tuple[int, int]] = []
-    n = len(toks)
-    for i in [k for k, f in enumerate(name) if f and k not in taken]:
-        if runs and i <= runs[-1][1]:
+    n = len(texts)
+    for i in compress(range(n), name):
+        if i in taken or (runs and i <= runs[-1][1]):
             continue
         j = i
         while j + 1 < n and j + 1 not in taken and j - i < 5:
-            gap, nxt = text[toks[j].end:toks[j + 1].start], toks[j + 1]
-            after = toks[j + 2] if j + 2 < n else None
+            gap, nxt = gaps[j + 1], texts[j + 1]
             if gap == " " and name[j + 1]:
                 j += 1
-            elif after is not None and name[j + 2] and (
-                    (gap == " " and nxt.text in PARTICLES)  # "Luuk de Jong"
-                    or (gap == "" and nxt.text == "-" and text[nxt.end:after.start] == "")):  # "Fitz-Jim"
+            elif j + 2 < n and name[j + 2] and (
+                    (gap == " " and nxt in PARTICLES)  # "Luuk de Jong"
+                    or (gap == "" and nxt == "-" and gaps[j + 2] == "")):  # "Fitz-Jim"
                 j += 2
             else:
                 break
@@ -221,46 +236,47 @@ def _runs(text: str, toks: list[Token], taken: set[int], res: LangRes,
     return runs
 
 
-def new_names(text: str, toks: list[Token], taken: set[int], res: LangRes, lang: str | None,
+def new_names(text: str, toks: Tokens, taken: set[int], res: LangRes, lang: str | None,
               names: list[bool] | None = None) -> list[Mention]:
     """People and organisations the gazetteer did not know: a run of capitalised words that starts with a
     known first name, contains an organisation word, or (outside German) sits next to a title or a verb
     of saying. Leading words before the first name ("Chefvolkswirt", "Invaller") are not part of it."""
     out: list[Mention] = []
-    for i, j in _runs(text, toks, taken, res, names):
-        k = next((x for x in range(i, j) if is_first_name(toks[x].text)), None)
-        surface = text[toks[i].start:toks[j].end]
-        prev = toks[i - 1].text.lower() if i > 0 else ""
-        nxt = toks[j + 1].text.lower() if j + 1 < len(toks) else ""
+    texts, starts, ends, _ = toks
+    for i, j in _runs(toks, taken, _name_flags(texts, res) if names is None else names):
+        if j == i:
+            continue  # every kind below takes two words or more
+        k = next((x for x in range(i, j) if is_first_name(texts[x])), None)
         if k is not None:
             start, etype = k, "person"
-        elif ORG_WORDS.search(surface) and j > i:
+        elif ORG_WORDS.search(text[starts[i]:ends[j]]):
             start, etype = i, "org"
-        elif j > i and lang != "de" and (prev.rstrip("-") in res.titles or res.is_speech_verb(nxt)):
+        elif lang != "de" and ((i > 0 and texts[i - 1].lower().rstrip("-") in res.titles) or (
+                j + 1 < len(texts) and res.is_speech_verb(texts[j + 1].lower()))):
             start, etype = i, "person"
         else:
             continue
-        s, e = toks[start].start, toks[j].end
+        s, e = starts[start], ends[j]
         name = POSSESSIVE.sub("", text[s:e])
         e = s + len(name)
-        out.append(Mention(name, s, e, f"new:{name}", name, etype, description=_description(text, toks, start, res)))
+        out.append(Mention(name, s, e, f"new:{name}", name, etype, description=_description(texts, start, res)))
     return out
 
 
-def _description(text: str, toks: list[Token], i: int, res: LangRes) -> str | None:
+def _description(texts: list[str], i: int, res: LangRes) -> str | None:
     """Title words right before a new name ("de Poolse defensie-analist")."""
     k = i - 1
-    def descriptive(t: Token) -> bool:
-        low = t.text.lower()
-        return low in res.titles or t.text[:1].isupper() or low.endswith(("se", "sche", "ian"))
+    def descriptive(word: str) -> bool:
+        low = word.lower()
+        return low in res.titles or word[:1].isupper() or low.endswith(("se", "sche", "ian"))
 
-    while k >= 0 and i - k <= 4 and toks[k].is_word and descriptive(toks[k]):
+    while k >= 0 and i - k <= 4 and WORD_START.match(texts[k]) and descriptive(texts[k]):
         k -= 1
-    words = [t.text for t in toks[k + 1:i]]
+    words = texts[k + 1:i]
     return " ".join(words) if any(w.lower().rstrip("-") in res.titles for w in words) else None
 
 
-def resolve_surnames(text: str, toks: list[Token], taken: set[int], people: list[Mention],
+def resolve_surnames(text: str, toks: Tokens, taken: set[int], people: list[Mention],
                      infos: list[TokenInfo] | None = None) -> list[Mention]:
     """Later single-token mentions of a new person's surname ("Muzyka") link to the full name."""
     by_last: dict[str, Mention] = {}
@@ -273,22 +289,23 @@ def resolve_surnames(text: str, toks: list[Token], taken: set[int], people: list
     out: list[Mention] = []
     if not by_last:
         return out
-    infos = token_infos([t.text for t in toks]) if infos is None else infos
-    for idx in [k for k, (t, x) in enumerate(zip(toks, infos, strict=True))
-                if t.text in by_last or (x.cyrillic and x.stem in by_last)]:
-        tok = toks[idx]
-        if idx in taken:
-            continue
-        full = by_last.get(tok.text) or (by_last.get(stem(tok.text)) if is_cyrillic(tok.text) else None)
-        if full and not (full.start <= tok.start < full.end):
-            out.append(replace(full, text=tok.text, start=tok.start, end=tok.end))
+    texts = toks.texts
+    found = set(compress(range(len(texts)), map(by_last.__contains__, texts)))
+    if is_cyrillic(text):  # Cyrillic tokens are also found by their stem
+        infos = token_infos(texts) if infos is None else infos
+        found.update(k for k, x in enumerate(infos) if x.cyrillic and x.stem in by_last)
+    for idx in sorted(found - taken):
+        word, start = texts[idx], toks.starts[idx]
+        full = by_last.get(word) or (by_last.get(stem(word)) if is_cyrillic(word) else None)
+        if full and not (full.start <= start < full.end):
+            out.append(replace(full, text=word, start=start, end=toks.ends[idx]))
     return out
 
 
 def run(report: Report, ctx: Context) -> Report:
     text = report.text
     toks = tokens(text)
-    infos = token_infos([t.text for t in toks])
+    infos = token_infos(toks.texts)
     matches = match_names(text, toks, ctx.gazetteer, infos)
     countries = {c.entity.country for m in matches for c in m.candidates
                  if c.priority >= COUNTRY and c.entity.country and len(m.candidates) == 1}
@@ -298,16 +315,15 @@ def run(report: Report, ctx: Context) -> Report:
     starts = {s for s, _ in sentences(text)}
     for m in matches:
         best = choose(m.candidates, countries)
-        if best.priority == CITY and _inside_person_name(text, toks, m, res):
+        if best.priority == CITY and _inside_person_name(toks, m, res):
             continue
         if best.entity.type == "outlet" and m.start in starts and _common_phrase(text[m.start:m.end], report.language):
             continue  # "Die Zeit drängt": a sentence opening with ordinary words, not the paper
         e = best.entity
         mentions.append(Mention(text[m.start:m.end], m.start, m.end, e.id, e.name, e.type, e.wikidata, e.description))
         taken.update(range(m.first_tok, m.last_tok + 1))
-    fresh = new_names(text, toks, taken, res, report.language, _name_flags(toks, res))
-    tok_starts = [t.start for t in toks]
+    fresh = new_names(text, toks, taken, res, report.language)
     for new in fresh:
-        taken.update(range(bisect_left(tok_starts, new.start), bisect_left(tok_starts, new.end)))
+        taken.update(range(bisect_left(toks.starts, new.start), bisect_left(toks.starts, new.end)))
     later = resolve_surnames(text, toks, taken, fresh, infos)
     return replace(report, mentions=tuple(sorted(mentions + fresh + later, key=lambda x: x.start)))

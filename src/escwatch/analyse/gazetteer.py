@@ -14,13 +14,13 @@ import pickle
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import simplemma
 
-from escwatch.analyse.text import is_cyrillic, stem, tokens
+from escwatch.analyse.text import TOKEN, is_cyrillic, stem
 from escwatch.lang import SUPPORTED, union
 from escwatch.packs import Entity, Pack
 
@@ -74,11 +74,12 @@ class Gazetteer:
 
     def add(self, surface: str, cand: Candidate, *, stems: bool = True) -> None:
         self.__dict__.pop("_memos", None)  # lookups memoised before this entry are stale
+        self.__dict__.pop("seconds", None)
         self.by_id.setdefault(cand.entity.id, cand.entity)
         surface = surface.strip().strip(QUOTES).strip()
         if not surface or surface in self.stop:
             return
-        toks = [t.text for t in tokens(surface)]
+        toks = TOKEN.findall(surface)
         if not toks or len(toks) > MAX_TOKENS:
             return
         key = " ".join(toks)
@@ -101,9 +102,18 @@ class Gazetteer:
                 if len(toks) > 1:
                     self.pairs.add("~" + " ".join(sk.split(" ")[:2]))
 
+    @cached_property
+    def seconds(self) -> dict[str, frozenset[str]]:
+        """``pairs`` by first token: the second tokens of the longer keys a first token (or "~" stem) starts."""
+        index: dict[str, set[str]] = defaultdict(set)
+        for pair in self.pairs:
+            first, second = pair.split(" ", 1)  # tokens have no spaces
+            index[first].add(second)
+        return {k: frozenset(v) for k, v in index.items()}
+
     def lookup(self, surface: str) -> list[Candidate]:
         """Candidates for a surface string (tokenised the same way as the index)."""
-        toks = [t.text for t in tokens(surface)]
+        toks = TOKEN.findall(surface)
         return self.lookup_tokens(toks, [stem(t) for t in toks])
 
     def memo(self, name: str) -> dict[Any, Any]:

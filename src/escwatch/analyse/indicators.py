@@ -6,6 +6,7 @@ bucketed by sentence, so the cost grows with the words and matches, not with sen
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import replace
 from functools import lru_cache
@@ -18,6 +19,7 @@ from escwatch.packs import Pack
 from escwatch.records import IndicatorHit, Report
 
 Fills = dict[tuple[str, str], dict[int, str]]  # (indicator, role) -> {sentence index: filling text}
+NO_FILLS: dict[int, str] = {}
 
 
 @lru_cache(maxsize=32)
@@ -30,9 +32,14 @@ def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:
     """Where each role is filled: the first pattern match in a sentence, overridden by an entity mention."""
     fills: Fills = {}
     starts = [s for s, _ in sents]
-    for label, m in sorted(scanner(pack, report.language).scan(report.text), key=lambda lm: lm[1].start()):
+    for label, m in sorted(scanner(pack, report.language).matches(report.text), key=_match_start):
         key = cast(tuple[str, str], label)
-        fills.setdefault(key, {}).setdefault(bisect_right(starts, m.start()) - 1, m.group())
+        got = fills.get(key)
+        if got is None:
+            got = fills[key] = {}
+        k = bisect_right(starts, m.start()) - 1
+        if k not in got:
+            got[k] = m.group()
     roles_of = _entity_roles(pack)
     for i, ms in enumerate(by_sentence(report.mentions, sents)):
         done: set[tuple[str, str]] = set()  # a role takes the first of the sentence's mentions it lists
@@ -43,6 +50,11 @@ def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:
                     if ment.text:
                         fills.setdefault(key, {})[i] = ment.text
     return fills
+
+
+def _match_start(lm: tuple[object, re.Match[str]]) -> int:
+    """Sort key of a scanner's (label, match): where the match starts."""
+    return lm[1].start()
 
 
 @lru_cache(maxsize=32)
@@ -63,11 +75,13 @@ def run(report: Report, ctx: Context) -> Report:
     fills = _fills(report, ctx.pack, sents)
     hits: list[IndicatorHit] = []
     for ind in ctx.pack.indicators.values():
-        roles = {name: fills.get((ind.id, name), {}) for name in ind.roles}
+        roles = {name: fills.get((ind.id, name), NO_FILLS) for name in ind.roles}
         best: dict[int, float] = {}
         for rule in ind.rules:
-            cands = set.intersection(*(set(roles[r]) for r in rule.require)) if rule.require else set()
-            for i in cands:
+            filled = [roles[r] for r in rule.require]
+            if not filled or not all(filled):  # most rules: a role filled in no sentence
+                continue
+            for i in set(filled[0]).intersection(*filled[1:]):
                 best[i] = max(best.get(i, 0.0), rule.confidence)
         for i, conf in best.items():
             s, e = sents[i]

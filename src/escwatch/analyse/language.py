@@ -35,9 +35,10 @@ def detector(languages: tuple[str, ...]) -> LanguageDetector:
 FAST_MIN_TOKENS = 40
 FAST_MIN_DENSITY = 0.18  # share of tokens that are function words of the winning language
 _WORD = re.compile(r"\w+")
-# letters that mark a Cyrillic or Latin text as a language the fast path does not know
-FOREIGN = re.compile(r"[ўЎђћџљњЂЋЏЉЊ]|[бвгджзклмнпрстфхцчшщ]ъ[бвгджзклмнпрстфхцчшщ]|[ășțşţ]"
-                     r"|\b(?:della|degli|sono|esta|pero|uma|não|och|ikke|eller|og)\b")
+# letters and words that mark a Cyrillic or Latin text as a language the fast path does not know
+FOREIGN_LETTERS = re.compile(r"[ўЎђћџљњЂЋЏЉЊășțşţ]")
+FOREIGN_HARD_SIGN = re.compile(r"[бвгджзклмнпрстфхцчшщ]ъ[бвгджзклмнпрстфхцчшщ]")
+FOREIGN_WORDS = frozenset({"della", "degli", "sono", "esta", "pero", "uma", "não", "och", "ikke", "eller", "og"})
 
 
 @lru_cache(maxsize=4)
@@ -50,16 +51,22 @@ def _function_words(languages: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
     return {w: tuple(v) for w, v in index.items()}
 
 
+def _foreign(sample: str, words: list[str]) -> bool:
+    """Foreign letters or words in a lower-cased sample whose ``\\w+`` words are ``words`` (each test in C)."""
+    return bool(FOREIGN_LETTERS.search(sample) or ("ъ" in sample and FOREIGN_HARD_SIGN.search(sample))
+                or not FOREIGN_WORDS.isdisjoint(words))
+
+
 def _fast(text: str, languages: tuple[str, ...]) -> str | None:
     """Function-word counts decide long texts in the pack's languages at once; None when unsure."""
     sample = text[:SAMPLE_CHARS].lower()
     words = _WORD.findall(sample)
-    if len(words) < FAST_MIN_TOKENS or FOREIGN.search(sample):
+    if len(words) < FAST_MIN_TOKENS or _foreign(sample, words):
         return None
     index = _function_words(languages)
     counts = [0] * len(languages)
-    for w in words:
-        for i in index.get(w, ()):
+    for w in filter(index.__contains__, words):
+        for i in index[w]:
             counts[i] += 1
     order = sorted(range(len(languages)), key=counts.__getitem__, reverse=True)
     best = counts[order[0]]

@@ -23,7 +23,7 @@ def run(report: Report, ctx: Context) -> Report:
                                    ent.code, "region"))
             covered.append((rm.start(), rm.end()))
     for m in report.mentions:
-        if m.type not in PLACE_TYPES or any(s <= m.start < e for s, e in covered):
+        if m.type not in PLACE_TYPES or (covered and any(s <= m.start < e for s, e in covered)):
             continue
         ent = ents.get(m.entity_id) or ctx.gazetteer.by_id.get(m.entity_id)
         if ent is None:

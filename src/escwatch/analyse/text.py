@@ -6,11 +6,11 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple, TypeVar
 
 T = TypeVar("T")
-TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
-WORD = re.compile(r"\w")
+TOKEN = re.compile(r"\w++(?:['’]\w++)*+|[^\w\s]")  # possessive: nothing follows that could backtrack
 # A sentence ends at . ! ? … (optionally followed by a closing quote/bracket) before whitespace and
 # an upper-case letter, digit or opening quote; or at a blank line / line break.
 _SENT_END = re.compile(
@@ -30,19 +30,23 @@ _ENDINGS = sorted(
 _VOWELS = "аяоеёиыуюэіїєьйaąeęioóuy"
 
 
-class Token(NamedTuple):
-    text: str
-    start: int
-    end: int
+class Tokens(NamedTuple):
+    """A text's tokens as parallel lists: no object per token (tokenising is hot)."""
 
-    @property
-    def is_word(self) -> bool:
-        return bool(WORD.match(self.text))
+    texts: list[str]
+    starts: list[int]
+    ends: list[int]
+    gaps: list[str]  # gaps[i]: the whitespace before token i; gaps[-1]: after the last token
 
 
-def tokens(text: str) -> list[Token]:
-    new, cls = tuple.__new__, Token  # a NamedTuple built without its __new__ wrapper (tokenising is hot)
-    return [new(cls, (m.group(), *m.span())) for m in TOKEN.finditer(text)]
+_SPLIT = re.compile(f"({TOKEN.pattern})")
+
+
+def tokens(text: str) -> Tokens:
+    """Every non-space character is in a token, so splitting on tokens leaves only the gaps between them."""
+    parts = _SPLIT.split(text)  # gap, token, gap, ..., token, gap
+    offsets = list(accumulate(map(len, parts), initial=0))
+    return Tokens(parts[1::2], offsets[1:-1:2], offsets[2::2], parts[0::2])
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -28,10 +28,10 @@ _ANY_DROP = re.compile("[" + re.escape(INVISIBLE + CONTROLS) + "]")
 CYR, LAT = "аеорсухіјѕԁһԛԝАВЕКМНОРСТХІЈЅҮԚԜ", "aeopcyxijsdhqwABEKMHOPCTXIJSYQW"
 TO_LATIN = str.maketrans(CYR, LAT)
 TO_CYRILLIC = str.maketrans("aeopcyxiABEKMHOPCTXI", "аеорсухіАВЕКМНОРСТХІ")
-IS_CYR = re.compile(r"[\u0400-\u052f]")
-IS_LAT = re.compile(r"[A-Za-z\u00c0-\u024f]")
-MIXED_WORD = re.compile(r"[^\W\d_]+")
 _C, _L = "\u0400-\u052f", "A-Za-z\u00c0-\u024f"
+IS_CYR = re.compile(f"[{_C}]")
+IS_LAT = re.compile(f"[{_L}]")
+MIXED_WORD = re.compile(r"[^\W\d_]+")
 SCRIPTS_MEET = re.compile(f"[{_C}][{_L}]|[{_L}][{_C}]")  # a Cyrillic letter beside a Latin one
 FRONT = re.compile(r"\A\ufeff?---[ \t]*\n(?P<yaml>.*?)\n?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 FRONT_KEYS = {"title": "title", "date": "published", "published": "published", "author": "author",
@@ -55,7 +55,8 @@ def _fold(m: re.Match[str]) -> str:
 
 def fold_homoglyphs(text: str) -> str:
     """Fold Latin/Cyrillic look-alike letters inside mixed-script words into the word's own script."""
-    if not SCRIPTS_MEET.search(text):  # no word mixes the scripts: the common case, decided in C
+    # no word mixes the scripts: the common case, decided in C (no Cyrillic at all is the quickest test)
+    if not IS_CYR.search(text) or not SCRIPTS_MEET.search(text):
         return text
     return MIXED_WORD.sub(_fold, text)
 

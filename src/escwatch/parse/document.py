@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from escwatch.analyse.text import finditer_at
 from escwatch.errors import EmptyInputError, WrongTypeError
 from escwatch.ingest.decode import scrub
 from escwatch.lang import all_langs
@@ -22,12 +24,15 @@ BYLINE = re.compile(r"^\s*(?P<by>(?:By\s+)?[\w.\- ]{1,40}?)\s*(?:\||—|-)?\s*(?
 BY_LINE = re.compile(r"^\s*(?:By|Door|Von|Par|Autor|Автор)\s+(?P<by>[^\n|]{2,60})", re.IGNORECASE)
 URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])(?:[/-](0?[1-9]|[12]\d|3[01]))?(?=[/-]|$)")
 MD_MARKUP = re.compile(r"^\s{0,3}#{1,6}\s+|^\s*[*-]\s+|\*\*|__", re.MULTILINE)
+LINE_FLAGS = re.IGNORECASE | re.MULTILINE  # teaser and paywall patterns
+_ZERO_WIDTH = (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT)
+_NEWLINE = re.compile("\n")
 
 
 def _line_start(pattern: str) -> bool:
     """The pattern begins with a top-level ``^`` (no top-level alternation), so ``^`` can be factored out."""
     try:
-        items = list(sre_parse.parse(pattern, re.IGNORECASE | re.MULTILINE))
+        items = list(sre_parse.parse(pattern, LINE_FLAGS))
     except re.error:
         return False
     return pattern.startswith("^") and bool(items) and items[0] == (sre_c.AT, sre_c.AT_BEGINNING)
@@ -47,32 +52,83 @@ def _alternation(patterns: list[str]) -> str:
                     for anchored, qs in runs)
 
 
+def _literal_prefix(pattern: str) -> str | None:
+    """The literal text every match of a pattern begins with (after its zero-width assertions), or None."""
+    try:
+        items = list(sre_parse.parse(pattern, LINE_FLAGS))
+    except re.error:
+        return None
+    i = 0
+    while i < len(items) and items[i][0] in _ZERO_WIDTH:
+        i += 1
+    prefix = ""
+    while i < len(items) and items[i][0] is sre_c.LITERAL:
+        prefix += chr(items[i][1])
+        i += 1
+    return prefix or None
+
+
+@dataclass(frozen=True)
+class LineRx:
+    """Line patterns as one regex, tried only where a match can begin: at line starts (the ``^`` patterns)
+    and where ``others`` finds the literal start of another pattern. Python's ``re`` would otherwise
+    try every branch at every position of the text."""
+
+    rx: re.Pattern[str]
+    others: re.Pattern[str] | None  # None: there are no other patterns
+    exact: bool  # False: a pattern has no literal start, or the regex can match empty: scan every position
+
+    @classmethod
+    def build(cls, patterns: list[str]) -> LineRx:
+        rx = re.compile(_alternation(patterns), LINE_FLAGS)
+        prefixes = [_literal_prefix(p) for p in patterns if not _line_start(p)]
+        exact = None not in prefixes and sre_parse.parse(rx.pattern, LINE_FLAGS).getwidth()[0] > 0
+        others = "|".join(re.escape(p) for p in prefixes if p)
+        return cls(rx, re.compile(f"(?={others})", LINE_FLAGS) if others and exact else None, exact)
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        """``list(rx.finditer(text))``."""
+        if not self.exact:
+            return list(self.rx.finditer(text))
+        at = {0, *(m.end() for m in _NEWLINE.finditer(text))}
+        if self.others is not None:
+            at.update(m.start() for m in self.others.finditer(text))
+        return list(finditer_at(self.rx, text, sorted(at)))
+
+
 @lru_cache(maxsize=1)
-def _line_rxs() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _line_rxs() -> tuple[LineRx, LineRx]:
     """Teaser and paywall patterns of every supported language, each as one multi-line regex."""
-    def alt(key: str) -> re.Pattern[str]:
-        pats = [p for r in all_langs() for p in r.patterns.get(key, ())] or ["(?!)"]
-        return re.compile(_alternation(pats), re.IGNORECASE | re.MULTILINE)
+    def alt(key: str) -> LineRx:
+        return LineRx.build([p for r in all_langs() for p in r.patterns.get(key, ())] or ["(?!)"])
     return alt("teasers"), alt("paywall")
 
 
 def _drop_lines(text: str) -> str:
     """Remove teaser ("LEES OOK", "Read more") and paywall lines in any supported language."""
     teasers, paywall = _line_rxs()
+    teaser_hits, paywall_hits = teasers.finditer(text), paywall.finditer(text)
+    if not teaser_hits and not paywall_hits:  # the common case: no line to look at
+        return _squeeze_blank_lines(text).strip()
     lines = text.split("\n")
     starts = [0]
     for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
 
-    def touched(rx: re.Pattern[str]) -> set[int]:  # lines a match of rx starts or ends on (one pass)
-        ends = [(m.start(), max(m.start(), m.end() - 1)) for m in rx.finditer(text)]
+    def touched(hits: list[re.Match[str]]) -> set[int]:  # lines a match starts or ends on
+        ends = [(m.start(), max(m.start(), m.end() - 1)) for m in hits]
         return {bisect_right(starts, p) - 1 for pair in ends for p in pair}
 
-    drop = {i for i in touched(teasers) if lines[i].strip() and teasers.search(lines[i])}
-    for i in touched(paywall) - drop:
-        lines[i] = paywall.sub("", lines[i]).rstrip()
+    drop = {i for i in touched(teaser_hits) if lines[i].strip() and teasers.rx.search(lines[i])}
+    for i in touched(paywall_hits) - drop:
+        lines[i] = paywall.rx.sub("", lines[i]).rstrip()
     kept = [line for i, line in enumerate(lines) if i not in drop]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    return _squeeze_blank_lines("\n".join(kept)).strip()
+
+
+def _squeeze_blank_lines(text: str) -> str:
+    """Runs of three or more line breaks as two."""
+    return re.sub(r"\n{3,}", "\n\n", text) if "\n\n\n" in text else text
 
 
 def parse_date(value: Any) -> datetime | None:
