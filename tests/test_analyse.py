@@ -135,3 +135,24 @@ def test_relative_dates_without_any_anchor_stay_unresolved(analyse) -> None:  # 
     assert {d.text.lower(): d.value for d in bare.dates} == {"op maandag": None, "gisteren": None}
     dated = analyse(text, published="2022-10-05T10:00:00+00:00")
     assert {d.text.lower(): d.value for d in dated.dates} == {"op maandag": "2022-10-03", "gisteren": "2022-10-04"}
+
+
+def test_speaker_and_quote_lookups_in_or_out_of_order(analyse, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Mentions and quotes are looked up by bisection when in start order, else by a scan in the given order:
+    either way the same as filtering them in order."""
+    from dataclasses import replace
+
+    from escwatch.analyse import claims, quotes
+
+    rep = analyse("Volgens Poetin is het een signaal. “Wij zijn er klaar voor,” zei Zelensky gisteren. "
+                  "De Russische leider benadrukte dat het Westen faalt, maar Biden gelooft niet dat Moskou wint.")
+    assert rep.quotes and rep.mentions
+    spans = [(s, e) for s in range(0, len(rep.text), 7) for e in (s, s + 30, s + 90)]
+    for r in (rep, replace(rep, mentions=rep.mentions[::-1])):
+        doc = quotes._Doc(r, ctx.lang(r.language))
+        for s, e in spans:
+            assert doc.speakers(s, e) == [m for m in r.mentions if s <= m.start < e and m.type in quotes.SPEAKER_TYPES]
+    for qs in (rep.quotes, rep.quotes[::-1]):
+        over = claims._overlapping(qs)
+        for s, e in spans:
+            assert over(s, e) == [q for q in qs if q.speaker and q.start < e and q.end > s]

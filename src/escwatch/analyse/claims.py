@@ -9,18 +9,23 @@ speculative; "gelooft niet dat" is a denial. Sentences are split at contrastive 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import replace
+from itertools import accumulate
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import sentences
 from escwatch.lang import LangRes
-from escwatch.records import Claim, Report
+from escwatch.records import Claim, Quote, Report
 
 ORDER = ("speculative", "reported", "denied", "hedged")  # the first cue found wins
+CUES = (*ORDER, "denied_verbs")  # scanned together
 # a verb of saying followed by a complement clause: "X said that ...", "рассказал, что ..."
 COMPLEMENT = re.compile(r",?\s*(?:\w+\s+){0,2}?(?:that|dat|dass|que|qu['’]|że|iż|что|чтобы|що|щоб)\b", re.IGNORECASE)
 WORD = re.compile(r"\w+")
 MIN_WORDS = 4
+ENOUGH_WORDS = re.compile(rf"\s*\S+(?:\s+\S+){{{MIN_WORDS - 1}}}")  # as str.split() counts words
 CONTRAST = re.compile(r"[,;]\s+(?=(?:maar|but|aber|doch|mais|ale|lecz|но|однако|але|проте|однак)\b)", re.IGNORECASE)
 
 
@@ -32,7 +37,7 @@ def clauses(text: str) -> list[tuple[int, int]]:
             out.append((start, m.start()))
             start = m.end()
         out.append((start, e))
-    return [(s, e) for s, e in out if len(text[s:e].split()) >= MIN_WORDS]
+    return [(s, e) for s, e in out if ENOUGH_WORDS.match(text, s, e)]
 
 
 def _said_that(text: str, s: int, e: int, res: LangRes) -> tuple[str, str] | None:
@@ -43,32 +48,52 @@ def _said_that(text: str, s: int, e: int, res: LangRes) -> tuple[str, str] | Non
     return None
 
 
+def _modality(sent: str, s: int, cues: dict[object, list[re.Match[str]]],
+              said: tuple[str, str] | None) -> tuple[str, str | None]:
+    """(modality, cue) of the clause ``sent`` at ``s`` from its cue matches and its "X said that"."""
+    for mod in ORDER:
+        m = cues.get(mod)
+        if mod == "reported" and said and not m:
+            # "X said that ..." is reported, unless the main verb itself is negated ("gelooft niet dat")
+            d = cues.get("denied")
+            if d and d[0].start() - s <= sent.find(said[0]):
+                return "denied", d[0].group()
+            modality, cue = mod, said[1]
+            break
+        if m:
+            modality, cue = mod, m[0].group()
+            break
+    else:
+        return "asserted", None
+    if modality == "reported" and (d := cues.get("denied_verbs")):
+        return "denied", d[0].group()  # "the agency said ... and denied that ...": a denial
+    return modality, cue
+
+
+def _overlapping(quotes: tuple[Quote, ...]) -> Callable[[int, int], list[Quote]]:
+    """A lookup of the attributed quotes overlapping [s, e), in report order (by bisection when they are in
+    start order, as the quotes stage sorts them)."""
+    spoken = [q for q in quotes if q.speaker]
+    starts = [q.start for q in spoken]
+    if starts != sorted(starts):
+        return lambda s, e: [q for q in spoken if q.start < e and q.end > s]
+    reach = list(accumulate((q.end for q in spoken), max))  # the furthest end so far
+    return lambda s, e: [q for q in spoken[bisect_right(reach, s):bisect_left(starts, e)] if q.end > s]
+
+
 def run(report: Report, ctx: Context) -> Report:
     res = ctx.lang(report.language)
     text = report.text
+    quoted_in = _overlapping(report.quotes)
+    scan = res.scanner(CUES).by_label_in  # res.scan(CUES, ...), looked up once
     out = []
     for s, e in clauses(text):
         sent = text[s:e]
-        modality, cue = "asserted", None
+        cues = scan(text, s, e)
         said = _said_that(text, s, e, res)
-        cues = res.scan((*ORDER, "denied_verbs"), text, s, e)
-        for mod in ORDER:
-            m = next(iter(cues.get(mod, ())), None)
-            if mod == "reported" and said and not m:
-                # "X said that ..." is reported, unless the main verb itself is negated ("gelooft niet dat")
-                d = next(iter(cues.get("denied", ())), None)
-                if d and d.start() - s <= sent.find(said[0]):
-                    modality, cue = "denied", d.group()
-                else:
-                    modality, cue = mod, said[1]
-                break
-            if m:
-                modality, cue = mod, m.group()
-                break
-        if modality == "reported" and (d := next(iter(cues.get("denied_verbs", ())), None)):
-            modality, cue = "denied", d.group()  # "the agency said ... and denied that ...": a denial
-        quoted = [q for q in report.quotes if q.speaker and q.start < e and q.end > s]
-        speaker = next((q.speaker for q in quoted), None)
+        modality, cue = _modality(sent, s, cues, said) if cues or said else ("asserted", None)
+        quoted = quoted_in(s, e)
+        speaker = quoted[0].speaker if quoted else None
         if modality == "asserted" and any(q.kind == "direct" for q in quoted):
             modality, cue = "reported", "quoted"
         out.append(Claim(sent, s, e, modality, speaker, cue))

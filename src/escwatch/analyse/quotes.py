@@ -29,35 +29,43 @@ WORD = re.compile(r"\w+")
 MARKS = ("according_to", "according_to_after")
 
 
-_STARTS: list[tuple[tuple[Mention, ...], list[int] | None]] = []
+class _Doc:
+    """One report with the lookups its quotes are attributed by, built once: sentences and their bounds,
+    and the speaker mentions by start (None when the mentions are out of order)."""
+
+    __slots__ = ("_speaker_starts", "_speakers", "marks", "mentions", "res", "sent_ends", "sent_starts", "sents",
+                 "text")
+
+    def __init__(self, report: Report, res: LangRes) -> None:
+        self.text, self.mentions, self.res = report.text, report.mentions, res
+        self.marks = res.scanner(ATTRIBUTION_KEYS).by_label_in  # res.scan(ATTRIBUTION_KEYS, ...), looked up once
+        self.sents = sentences(report.text)
+        self.sent_starts = [s for s, _ in self.sents]
+        self.sent_ends = [e for _, e in self.sents]
+        starts = [m.start for m in self.mentions]
+        self._speakers: list[Mention] | None = None
+        self._speaker_starts: list[int] = []
+        if starts == sorted(starts):  # the entities stage sorts them
+            self._speakers = [m for m in self.mentions if m.type in SPEAKER_TYPES]
+            self._speaker_starts = [m.start for m in self._speakers]
+
+    def speakers(self, start: int, end: int, people_only: bool = False) -> list[Mention]:
+        """The speaker mentions starting in [start, end), in mention order."""
+        if self._speakers is None:
+            found = [m for m in self.mentions if start <= m.start < end and m.type in SPEAKER_TYPES]
+        else:
+            starts = self._speaker_starts
+            found = self._speakers[bisect_left(starts, start):bisect_left(starts, end)]
+        return [m for m in found if m.type == "person"] if people_only else found
 
 
-def _mention_starts(mentions: tuple[Mention, ...]) -> list[int] | None:
-    """The mentions' start offsets if they are in order (the entities stage sorts them), else None;
-    kept for the last mentions tuple, which every lookup of a report shares."""
-    last = _STARTS[0] if _STARTS else None
-    if last is not None and last[0] is mentions:
-        return last[1]
-    starts = [m.start for m in mentions]
-    got = starts if starts == sorted(starts) else None
-    _STARTS[:] = [(mentions, got)]
-    return got
-
-
-def _speakers(mentions: tuple[Mention, ...], start: int, end: int, people_only: bool = False) -> list[Mention]:
-    starts = _mention_starts(mentions)
-    if starts is not None:  # only the mentions starting in [start, end)
-        mentions = mentions[bisect_left(starts, start):bisect_left(starts, end)]
-    return [m for m in mentions if start <= m.start < end and m.type in SPEAKER_TYPES
-            and (m.type == "person" or not people_only)]
-
-
-def _verb_at(text: str, a: int, b: int, res: LangRes) -> int | None:
+def _verb_at(doc: _Doc, a: int, b: int) -> int | None:
     """Offset of the first verb of saying (or according-to marker) in text[a:b]."""
-    hits = [x for x, _ in res.speech_verbs_in(text, a, b)[:1]]
-    if m := next(iter(res.scan(ATTRIBUTION_KEYS, text, a, b).get("according_to", ())), None):
-        hits.append(m.start())
-    return min(hits) if hits else None
+    verbs = doc.res.speech_verbs_in(doc.text, a, b)
+    marks = doc.marks(doc.text, a, b).get("according_to")
+    if not marks:
+        return verbs[0][0] if verbs else None
+    return min(verbs[0][0], marks[0].start()) if verbs else marks[0].start()
 
 
 def _near(text: str, m: Mention, pos: int, words: int = 2) -> bool:
@@ -74,22 +82,22 @@ def _main_person(mentions: tuple[Mention, ...], before: int) -> Mention | None:
     return next(m for m in mentions if m.entity_id == top)
 
 
-def _subject_before(report: Report, pos: int, sents: list[tuple[int, int]]) -> Mention | None:
-    """The first person named in the nearest earlier sentence that names one (within LOOKBACK)."""
-    for s, e in reversed([x for x in sents if x[1] <= pos and x[1] > pos - LOOKBACK]):
-        people = _speakers(report.mentions, s, e, people_only=True)
+def _subject_before(doc: _Doc, pos: int) -> Mention | None:
+    """The first person named in the nearest earlier sentence that names one (ending within LOOKBACK)."""
+    ends = doc.sent_ends
+    for k in reversed(range(bisect_right(ends, pos - LOOKBACK), bisect_right(ends, pos))):
+        people = doc.speakers(*doc.sents[k], people_only=True)
         if people:
             return people[0]
     return None
 
 
-def _attribute(report: Report, qs: int, qe: int, sent: tuple[int, int], res: LangRes,
-               sents: list[tuple[int, int]], last: Quote | None) -> Mention | None:
-    text, mentions = report.text, report.mentions
-    outside = [m for m in _speakers(mentions, sent[0], sent[1]) if not (qs <= m.start < qe)]
-    verb = _verb_at(text, qe, sent[1], res)
+def _attribute(doc: _Doc, qs: int, qe: int, sent: tuple[int, int], last: Quote | None) -> Mention | None:
+    text, mentions = doc.text, doc.mentions
+    outside = [m for m in doc.speakers(sent[0], sent[1]) if not (qs <= m.start < qe)]
+    verb = _verb_at(doc, qe, sent[1])
     if verb is None:
-        verb = _verb_at(text, sent[0], qs, res)
+        verb = _verb_at(doc, sent[0], qs)
     if outside:
         people = [m for m in outside if m.type == "person"] or outside
         if verb is not None:
@@ -116,70 +124,94 @@ def _attribute(report: Report, qs: int, qe: int, sent: tuple[int, int], res: Lan
             return people[0]
     if verb is not None and not outside:
         lead = WORD.findall(text[sent[0]:qs if qs > sent[0] else sent[1]].lower())[:6]
-        if set(lead) & res.titles:
+        if set(lead) & doc.res.titles:
             return _main_person(mentions, qs)
-    subject = _subject_before(report, sent[0], sents)
+    subject = _subject_before(doc, sent[0])
     if subject is None and last is not None and last.speaker_id and qs - last.end <= LOOKBACK:
         return next((m for m in mentions if m.entity_id == last.speaker_id), None)
     return subject
 
 
-QUOTE_OPEN = re.compile(r"[„«“‘\"‚”]")
-DASH = re.compile(r"[-–—]")
+QUOTE_OPEN = re.compile(r"[„«“‘\"‚”–—-]")  # an opening quote mark or a dash
+DASHES = "-–—"
 
 
 def _quote_starts(text: str) -> list[int]:
-    """Every position a QUOTE match can start at: an opening quote mark, or a dash with the spaces and tabs
-    right before it (a dialogue dash)."""
-    found = {m.start() for m in QUOTE_OPEN.finditer(text)}
-    for m in DASH.finditer(text):
+    """Every position a QUOTE match can start at, ascending: an opening quote mark, or a dash with the spaces
+    and tabs right before it (a dialogue dash)."""
+    found: list[int] = []
+    for m in QUOTE_OPEN.finditer(text):
         d = q = m.start()
-        while q > 0 and text[q - 1] in " \t":
-            q -= 1
-        found.update(range(q, d + 1))
-    return sorted(found)
+        if text[d] in DASHES:
+            while q > 0 and text[q - 1] in " \t":
+                q -= 1
+            found.extend(range(q, d + 1))
+        else:
+            found.append(d)
+    return found
 
 
-def _direct(report: Report, res: LangRes, sents: list[tuple[int, int]]) -> list[Quote]:
+def _direct(doc: _Doc) -> list[Quote]:
     out: list[Quote] = []
-    text = report.text
-    starts = [s for s, _ in sents]
+    text, sents = doc.text, doc.sents
     for m in finditer_at(QUOTE, text, _quote_starts(text)):
-        g = next(i for i in range(1, 9) if m.group(i) is not None)
-        body, qs, qe = m.group(g), m.start(g), m.end(g)
-        if len(body.split()) < MIN_WORDS:
+        g = m.lastindex or 0  # the one group that took part
+        body = m.group(g)
+        if len(body.split(maxsplit=MIN_WORDS - 1)) < MIN_WORDS:
             continue
-        k = bisect_right(starts, m.start()) - 1  # the sentence the quote starts in
+        qs, qe = m.span(g)
+        k = bisect_right(doc.sent_starts, m.start()) - 1  # the sentence the quote starts in
         sent = sents[k] if k >= 0 and m.start() < sents[k][1] else (m.start(), m.end())
         sent = (sent[0], max(sent[1], m.end()))
-        sp = _attribute(report, qs, qe, sent, res, sents, out[-1] if out else None)
+        sp = _attribute(doc, qs, qe, sent, out[-1] if out else None)
         out.append(Quote(body, qs, qe, sp.name if sp else None, sp.entity_id if sp else None, "direct"))
     return out
 
 
-def _indirect(report: Report, res: LangRes, sents: list[tuple[int, int]], direct: list[Quote]) -> list[Quote]:
+def _lead(text: str, s: int, e: int, n: int) -> list[str]:
+    """The first n words of text[s:e], lower-cased (read from a prefix of it when that has more than n)."""
+    b = min(e, s + 12 * n)
+    words = WORD.findall(text, s, b)
+    if len(words) <= n and b < e:
+        words = WORD.findall(text, s, e)
+    return [w.lower() for w in words[:n]]
+
+
+def _title_says(text: str, s: int, e: int, res: LangRes) -> bool:
+    """text[s:e] has a title in its first 4 words and a verb of saying in its first 8 ("the Russian leader
+    stressed")."""
+    return not res.titles.isdisjoint(_lead(text, s, e, 4)) and any(map(res.is_speech_verb, _lead(text, s, e, 8)))
+
+
+def _marked(doc: _Doc, s: int, e: int, speakers: list[Mention]) -> Mention | None:
+    """The speaker by an according-to marker in text[s:e]: "volgens X" (after it), "..., aldus X" (before it,
+    else after it)."""
+    marks = doc.marks(doc.text, s, e)  # both kinds in one pass
+    for key in MARKS:
+        for m in marks.get(key, ()):
+            ms, me = m.span()
+            if key == "according_to_after":
+                before = [x for x in speakers if 0 <= ms - x.end <= 60]
+                if before:
+                    return before[-1]
+            after = next((x for x in speakers if 0 <= x.start - me <= 60), None)
+            if after is not None:
+                return after
+    return None
+
+
+def _indirect(doc: _Doc, direct: list[Quote]) -> list[Quote]:
     """'volgens X, ...' / 'X zei dat ...' / '..., aldus X' / 'the Russian leader stressed that ...'."""
-    text = report.text
+    text, res = doc.text, doc.res
+    covered: set[int] = set()  # the sentences a direct quote overlaps
+    for q in direct:
+        covered.update(range(bisect_right(doc.sent_ends, q.start), bisect_left(doc.sent_starts, q.end)))
     out = []
-    for s, e in sents:
-        if any(q.start < e and q.end > s for q in direct):
+    for k, (s, e) in enumerate(doc.sents):
+        if k in covered:
             continue
-        sent = text[s:e]
-        speakers = _speakers(report.mentions, s, e)
-        chosen = None
-        marks = res.scan(ATTRIBUTION_KEYS, text, s, e) if speakers else {}  # both kinds in one pass
-        for key in MARKS:
-            if not speakers:
-                continue
-            for m in marks.get(key, ()):
-                after = [x for x in speakers if 0 <= x.start - m.end() <= 60]
-                before = [x for x in speakers if 0 <= m.start() - x.end <= 60]
-                pick = (after[:1] if key == "according_to" else before[-1:]) or after[:1]
-                if pick:
-                    chosen = pick[0]
-                    break
-            if chosen:
-                break
+        speakers = doc.speakers(s, e)
+        chosen = _marked(doc, s, e, speakers) if speakers else None
         if chosen is None:  # "X said that ..." / "подчеркнул Володин, ..." / "sagte Peskow"
             for x in speakers:
                 if x.type != "person":
@@ -189,18 +221,15 @@ def _indirect(report: Report, res: LangRes, sents: list[tuple[int, int]], direct
                 if any(res.is_speech_verb(w) for w in follow + precede):
                     chosen = x
                     break
-        if chosen is None and not speakers:
-            lead = [w.lower() for w in WORD.findall(sent)[:8]]
-            if set(lead[:4]) & res.titles and any(res.is_speech_verb(w) for w in lead):
-                chosen = _main_person(report.mentions, s)
+        if chosen is None and not speakers and _title_says(text, s, e, res):
+            chosen = _main_person(doc.mentions, s)
         if chosen is not None:
-            out.append(Quote(sent, s, e, chosen.name, chosen.entity_id, "indirect"))
+            out.append(Quote(text[s:e], s, e, chosen.name, chosen.entity_id, "indirect"))
     return out
 
 
 def run(report: Report, ctx: Context) -> Report:
-    res = ctx.lang(report.language)
-    sents = sentences(report.text)
-    direct = _direct(report, res, sents)
-    quotes = direct + _indirect(report, res, sents, direct)
+    doc = _Doc(report, ctx.lang(report.language))
+    direct = _direct(doc)
+    quotes = direct + _indirect(doc, direct)
     return replace(report, quotes=tuple(sorted(quotes, key=lambda q: q.start)))
