@@ -81,3 +81,24 @@ def test_start_finder_finds_every_start() -> None:
         rx = re.compile(pattern, re.IGNORECASE)
         starts = {m.start() for m in finder.finditer(text)}
         assert {p for p in range(len(text)) if rx.match(text, p)} <= starts, pattern
+
+
+def test_scanner_at_text_end_and_inside_words() -> None:
+    """Words shorter than a key at the text's end, ranges cut inside a word, one label's patterns joined."""
+    pats = [r"\bab\b", r"\bab[xy]", r"\babcd\w*", r"\bx\s*y"]  # at most one matches at a position
+    plain = re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
+    scanner = Scanner.build(("k", p) for p in pats)
+    for text in ("ab", "xab ab", "abcde AB x y", "zz abx", "x", "aby"):
+        for s in range(len(text) + 1):
+            for e in range(s, len(text) + 1):
+                got = scanner.by_label(text, s, e).get("k", [])
+                assert [m.span() for m in got] == [m.span() for m in plain.finditer(text, s, e)], (text, s, e)
+
+
+def test_phrases_prefer_the_longest_at_a_position() -> None:
+    from escwatch.lang import Phrases
+
+    ph = Phrases(["far", "far east", "far eastern", "east"], re.IGNORECASE)
+    text = "the Far Eastern and far east, far, east, fare"
+    assert [m.group() for m in ph.finditer(text)] == [m.group() for m in ph.rx.finditer(text)]
+    assert [m.group() for m in ph.finditer(text)] == ["Far Eastern", "far east", "far", "east"]

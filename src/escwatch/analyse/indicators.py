@@ -6,7 +6,6 @@ bucketed by sentence, so the cost grows with the words and matches, not with sen
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from dataclasses import replace
 from functools import lru_cache
@@ -32,7 +31,7 @@ def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:
     """Where each role is filled: the first pattern match in a sentence, overridden by an entity mention."""
     fills: Fills = {}
     starts = [s for s, _ in sents]
-    for label, m in sorted(scanner(pack, report.language).matches(report.text), key=_match_start):
+    for label, m in scanner(pack, report.language).matches(report.text):  # by start
         key = cast(tuple[str, str], label)
         got = fills.get(key)
         if got is None:
@@ -50,11 +49,6 @@ def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:
                     if ment.text:
                         fills.setdefault(key, {})[i] = ment.text
     return fills
-
-
-def _match_start(lm: tuple[object, re.Match[str]]) -> int:
-    """Sort key of a scanner's (label, match): where the match starts."""
-    return lm[1].start()
 
 
 @lru_cache(maxsize=32)

@@ -11,6 +11,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import itemgetter
 from re import _constants as sre_c  # type: ignore[attr-defined]  # Python >= 3.11: read literal prefixes
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -265,6 +266,24 @@ def finditer(rx: re.Pattern[str], finder: re.Pattern[str] | None, text: str, sta
 
 
 Candidate = tuple[int, object, re.Pattern[str], int]  # (position, label, regex, scanned pattern number or -1)
+Entries = tuple[tuple[object, re.Pattern[str]], ...]  # indexed (label, regex) pairs
+MAX_WINDOWS = 200_000  # bound on a scanner's memo of word windows
+
+
+class _Windows(dict[str, Entries]):
+    """Window (a word's first KEY lower-cased characters) -> the indexed patterns whose key begins it: by key
+    length, then in index order; () for none. Filled as windows are met."""
+
+    def __init__(self, index: dict[str, list[tuple[object, re.Pattern[str]]]], lengths: tuple[int, ...]) -> None:
+        super().__init__()
+        self.index, self.lengths = index, lengths
+
+    def __missing__(self, window: str) -> Entries:
+        if len(self) > MAX_WINDOWS:
+            self.clear()
+        got = self[window] = tuple(e for n in self.lengths if n <= len(window)
+                                         for e in self.index.get(window[:n], ()))
+        return got
 
 
 @dataclass
@@ -274,54 +293,61 @@ class Scanner:
     index: dict[str, list[tuple[object, re.Pattern[str]]]]
     lengths: tuple[int, ...]
     rest: list[tuple[object, re.Pattern[str]]]
-    starts: re.Pattern[str] | None  # word starts where an indexed key begins (on lower-cased text: no re.I,
-    # which would turn off the regex engine's fast first-character skip)
     rest_starts: list[re.Pattern[str] | None] | None = None  # per scanned pattern, where its matches can start
+    _windows: _Windows = field(init=False, repr=False, compare=False)
     _last: tuple[str, list[int], list[Candidate]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, labelled: Iterable[tuple[object, str]], flags: int = re.IGNORECASE) -> Scanner:
-        index: dict[str, list[tuple[object, re.Pattern[str]]]] = {}
+        by_key: dict[str, dict[object, list[str]]] = {}
         rest: dict[object, list[str]] = {}
         for label, pattern in labelled:
             keys = index_keys(pattern) if not flags & re.MULTILINE or not pattern.startswith("^") else None
             if keys is None:
                 rest.setdefault(label, []).append(pattern)
                 continue
-            rx = re.compile(pattern, flags)
             for k in sorted(keys):
-                index.setdefault(k, []).append((label, rx))
+                by_key.setdefault(k, {}).setdefault(label, []).append(pattern)
+        index = {k: [(label, rx) for label, ps in labels.items() for rx in _alternation(ps, flags)]
+                 for k, labels in by_key.items()}
         scanned = [(label, re.compile("|".join(f"(?:{p})" for p in ps), flags)) for label, ps in rest.items()]
-        starts = re.compile(r"\b(?=" + trie_regex(index) + ")") if index else None  # run on lower-cased text
-        return cls(index, tuple(sorted({len(k) for k in index})), scanned, starts,
+        return cls(index, tuple(sorted({len(k) for k in index})), scanned,
                    [start_finder(rx.pattern, flags) for _, rx in scanned])
 
+    def __post_init__(self) -> None:
+        self._windows = _Windows(self.index, self.lengths)
+
     def matches(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[object, re.Match[str]]]:
-        """Every (label, match): all indexed patterns matching at each word start, then the scanned ones."""
+        """Every (label, match), by start: at one position the indexed ones (per index key, the first of a
+        label's patterns that matches), then the scanned ones in order."""
         end = len(text) if end is None else end
         out: list[tuple[object, re.Match[str]]] = []
-        for pos, label, rx, _ in self._indexed(text, start, end):
-            m = rx.match(text, pos, end)
-            if m:
-                out.append((label, m))
+        for pos, entries in self._at_words(text, start, end):
+            for label, rx in entries:
+                m = rx.match(text, pos, end)
+                if m:
+                    out.append((label, m))
         finders = self.rest_starts or [None] * len(self.rest)
+        n = len(out)
         for (label, rx), finder in zip(self.rest, finders, strict=True):
             out.extend((label, m) for m in finditer(rx, finder, text, start, end))
+        if len(out) > n and (n or len(self.rest) > 1):
+            out.sort(key=_match_start)  # stable
         return out
 
-    def _indexed(self, text: str, start: int, end: int) -> list[Candidate]:
-        """(position, label, regex, -1) for each indexed pattern whose key begins a word in text[start:end]."""
-        out: list[Candidate] = []
-        if self.starts is None:
-            return out
-        low = _lower(text)
-        index, lengths = self.index, self.lengths
-        for w in self.starts.finditer(low, start, end):
-            pos = w.start()
-            for n in lengths:
-                for label, rx in index.get(low[pos:pos + n], ()):
-                    out.append((pos, label, rx, -1))
-        return out
+    def _at_words(self, text: str, start: int, end: int) -> Iterator[tuple[int, Entries]]:
+        """(word start, the indexed patterns to try there) for each word of text[start:end] that begins with
+        a key (as a word's start in the whole text: one cut by ``start`` is not a word there).
+
+        A candidate whose key runs past ``end`` cannot match before it, so where the word ends does not matter."""
+        if not self.index:
+            return iter(())
+        at, windows = _words(text)
+        if start or end < len(text):
+            lo, hi = bisect_left(at, start), bisect_left(at, end)
+            at, windows = at[lo:hi], windows[lo:hi]
+        found = list(map(self._windows.__getitem__, windows))
+        return compress(zip(at, found, strict=True), found)
 
     def scan(self, text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[object, re.Match[str]]]:
         """Every (label, match), as ``matches``."""
@@ -372,7 +398,8 @@ class Scanner:
         finders = self.rest_starts or [None] * len(self.rest)
         if None in finders:
             return None
-        cands = self._indexed(text, 0, len(text))
+        cands: list[Candidate] = [(pos, label, rx, -1) for pos, entries in self._at_words(text, 0, len(text))
+                                  for label, rx in entries]
         for r, ((label, rx), finder) in enumerate(zip(self.rest, finders, strict=True)):
             cands += [(w.start(), label, rx, r) for w in finder.finditer(text)]  # type: ignore[union-attr]
         if self.rest:
@@ -382,12 +409,30 @@ class Scanner:
         return at, cands
 
 
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # group references would shift when joined
+
+
+def _alternation(patterns: list[str], flags: int) -> list[re.Pattern[str]]:
+    """One regex trying ``patterns`` in order at a position (the first that matches wins, as for one label
+    at one position), or each on its own when they cannot be joined (back-references, global flags)."""
+    if len(patterns) > 1 and not any(_BACKREF.search(p) for p in patterns):
+        try:
+            return [re.compile("|".join(f"(?:{p})" for p in patterns), flags)]
+        except re.error:
+            pass
+    return [re.compile(p, flags) for p in patterns]
+
+
+def _match_start(lm: tuple[object, re.Match[str]]) -> int:
+    """Sort key of a (label, match): where the match starts."""
+    return lm[1].start()
+
+
 def _by_label(found: list[tuple[object, re.Match[str]]]) -> dict[object, list[re.Match[str]]]:
-    """Per label, the non-overlapping ones of ``found``, leftmost first (the first wins at one position)."""
+    """Per label, the non-overlapping ones of ``found`` (sorted by start), leftmost first (the first wins at one
+    position)."""
     out: dict[object, list[re.Match[str]]] = {}
-    if not found:
-        return out
-    for label, m in sorted(found, key=lambda lm: lm[1].start()) if len(found) > 1 else found:
+    for label, m in found:
         got = out.setdefault(label, [])
         if not got or m.start() >= max(got[-1].end(), got[-1].start() + 1):
             got.append(m)
@@ -395,6 +440,22 @@ def _by_label(found: list[tuple[object, re.Match[str]]]) -> dict[object, list[re
 
 
 _LOWER: dict[str, str] = {}
+_WORD = re.compile(r"\w+")
+_START = re.Match.start
+_WORDS: dict[str, tuple[list[int], list[str]]] = {}
+
+
+def _words(text: str) -> tuple[list[int], list[str]]:
+    """Where each word (``\\w+``) of text starts, and its window (KEY lower-cased characters from there); kept
+    for the last text (every scanner of a report shares it)."""
+    got = _WORDS.get(text)
+    if got is None:
+        low = _lower(text)
+        at = list(map(_START, _WORD.finditer(low)))
+        got = (at, [low[p:p + KEY] for p in at])
+        _WORDS.clear()
+        _WORDS[text] = got
+    return got
 
 
 def _lower(text: str) -> str:

@@ -39,19 +39,24 @@ class Phrases:
         self.rx = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(p) for p in ordered)})(?!\w)", flags)
         self.scanner: Scanner | None = None
         if all(_word_char(p[:1] or " ") for p in ordered):
-            sc = Scanner.build(((k, rf"\b{re.escape(p)}(?!\w)") for k, p in enumerate(ordered)), flags)
+            sc = Scanner.build(((None, rf"\b{re.escape(p)}(?!\w)") for p in ordered), flags)
             self.scanner = None if sc.rest else sc
 
     def finditer(self, text: str) -> list[re.Match[str]]:
         if self.scanner is None:
             return list(self.rx.finditer(text))
         out: list[re.Match[str]] = []
-        end = 0  # leftmost first; at one position the first (longest) phrase; no overlaps, as finditer
-        for start, _k, m in sorted((m.start(), k, m) for k, m in self.scanner.matches(text)):
-            if start >= end:
+        end = 0  # leftmost first; at one position the longest phrase (literal: as long as its match); no overlaps
+        for m in sorted((m for _, m in self.scanner.matches(text)), key=_longest_first):
+            if m.start() >= end:
                 out.append(m)
                 end = m.end()
         return out
+
+
+def _longest_first(m: re.Match[str]) -> tuple[int, int]:
+    """Sort key: leftmost first, then longest (same-length matches at one position have the same span)."""
+    return m.start(), m.start() - m.end()
 
 
 def _phrases(phrases: list[str], flags: int) -> Phrases | None:
