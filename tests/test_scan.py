@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from escwatch.analyse.scan import KEY, Scanner, index_keys, start_finder, trie_regex
+from escwatch.analyse.scan import KEY, Scanner, index_keys, start_finder, trie_regex, words_of
 from escwatch.demo import corpus_dir
 from escwatch.lang import ATTRIBUTION_KEYS, PATTERN_KEYS, SUPPORTED, load_lang
 
@@ -102,3 +102,21 @@ def test_phrases_prefer_the_longest_at_a_position() -> None:
     text = "the Far Eastern and far east, far, east, fare"
     assert [m.group() for m in ph.finditer(text)] == [m.group() for m in ph.rx.finditer(text)]
     assert [m.group() for m in ph.finditer(text)] == ["Far Eastern", "far east", "far", "east"]
+
+
+TRICKY = "SAİD ΟΔΟΣ'Α Straße_1 x\u0130y—said, İstanbul ǅemal ﬁnal"  # case changes that change length or context
+
+
+def test_words_of_is_finditer_on_the_text() -> None:
+    for text in (TRICKY, TRICKY.lower(), "", "  ", "a"):
+        assert words_of(text) == ([m.start() for m in re.finditer(r"\w+", text)], re.findall(r"\w+", text))
+
+
+def test_speech_verbs_in_reads_each_range_like_its_slice() -> None:
+    res = load_lang("en")
+    text = "He said, SAİD she; they stressed: we warned—noted. " + TRICKY
+    for a in range(0, len(text) + 1, 3):
+        for b in range(a, len(text) + 1, 2):
+            want = [(a + m.start(), a + m.end()) for m in re.finditer(r"\w+", text[a:b])
+                    if res.is_speech_verb(m.group())]
+            assert res.speech_verbs_in(text, a, b) == want, (a, b)

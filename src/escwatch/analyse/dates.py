@@ -208,6 +208,7 @@ def infer_published(text: str, phrases: list[re.Match[str]], lang: str | None) -
     return datetime(latest.year, latest.month, latest.day, 12, tzinfo=UTC) if latest else None
 
 
+RECURRING = ("recurring",)
 OTHER_BASE = datetime(2001, 7, 4, tzinfo=UTC)  # a second anchor: a date that moves with it is relative
 
 
@@ -237,7 +238,7 @@ def run(report: Report, ctx: Context) -> Report:
         k = bisect_right(starts, m.start()) - 1
         if k not in recurring:
             sent = sents[k] if k >= 0 else (0, len(text))
-            recurring[k] = res.search("recurring", text, sent[0], sent[1]) is not None
+            recurring[k] = bool(res.scan(RECURRING, text, sent[0], sent[1]))  # candidates found once per text
         if recurring[k]:
             month = _month_in(m.group(), report.language, base)
             out.append(DateRef(m.group(), m.start(), m.end(), "recurring", None,

@@ -6,6 +6,7 @@ bucketed by sentence, so the cost grows with the words and matches, not with sen
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import replace
 from functools import lru_cache
@@ -31,8 +32,8 @@ def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:
     """Where each role is filled: the first pattern match in a sentence, overridden by an entity mention."""
     fills: Fills = {}
     starts = [s for s, _ in sents]
-    for label, m in scanner(pack, report.language).matches(report.text):  # by start
-        key = cast(tuple[str, str], label)
+    found = cast(list[tuple[tuple[str, str], re.Match[str]]], scanner(pack, report.language).matches(report.text))
+    for key, m in found:  # by start
         got = fills.get(key)
         if got is None:
             got = fills[key] = {}
@@ -68,7 +69,10 @@ def run(report: Report, ctx: Context) -> Report:
         return report
     fills = _fills(report, ctx.pack, sents)
     hits: list[IndicatorHit] = []
+    filled_ids = {ind_id for ind_id, _ in fills}
     for ind in ctx.pack.indicators.values():
+        if ind.id not in filled_ids:  # no role filled: no rule can fire
+            continue
         roles = {name: fills.get((ind.id, name), NO_FILLS) for name in ind.roles}
         best: dict[int, float] = {}
         for rule in ind.rules:

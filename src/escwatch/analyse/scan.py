@@ -11,7 +11,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import accumulate, compress
 from operator import itemgetter
 from re import _constants as sre_c  # type: ignore[attr-defined]  # Python >= 3.11: read literal prefixes
 from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -342,7 +342,7 @@ class Scanner:
         A candidate whose key runs past ``end`` cannot match before it, so where the word ends does not matter."""
         if not self.index:
             return iter(())
-        at, windows = _words(text)
+        at, _, windows = _words(text)
         if start or end < len(text):
             lo, hi = bisect_left(at, start), bisect_left(at, end)
             at, windows = at[lo:hi], windows[lo:hi]
@@ -361,10 +361,14 @@ class Scanner:
         """``by_label`` for one of many ranges of a text: the whole text's candidates are found once (kept for
         the last text) and each range tries only its own."""
         end = len(text) if end is None else end
-        table = self._candidates(text)
-        if table is None:
-            return self.by_label(text, start, end)
-        at, cands = table
+        last = self._last
+        if last is None or last[0] is not text:
+            table = self._candidates(text)
+            if table is None:
+                return self.by_label(text, start, end)
+            at, cands = table
+        else:
+            at, cands = last[1], last[2]
         out: dict[object, list[re.Match[str]]] = {}
         lo, hi = bisect_left(at, start), bisect_left(at, end)
         if lo == hi:
@@ -440,22 +444,29 @@ def _by_label(found: list[tuple[object, re.Match[str]]]) -> dict[object, list[re
 
 
 _LOWER: dict[str, str] = {}
-_WORD = re.compile(r"\w+")
-_START = re.Match.start
-_WORDS: dict[str, tuple[list[int], list[str]]] = {}
+_SPLIT = re.compile(r"(\w+)")
+_WORDS: dict[str, tuple[list[int], list[str], list[str]]] = {}
 
 
-def _words(text: str) -> tuple[list[int], list[str]]:
-    """Where each word (``\\w+``) of text starts, and its window (KEY lower-cased characters from there); kept
-    for the last text (every scanner of a report shares it)."""
+def _words(text: str) -> tuple[list[int], list[str], list[str]]:
+    """Where each word (``\\w+``) of text starts, the word, and its window (KEY lower-cased characters from
+    there); kept for the last text (every scanner of a report and its verbs of saying share it)."""
     got = _WORDS.get(text)
     if got is None:
-        low = _lower(text)
-        at = list(map(_START, _WORD.finditer(low)))
-        got = (at, [low[p:p + KEY] for p in at])
+        parts = _SPLIT.split(text)  # non-word, word, ..., non-word: strings, which the GC does not track
+        at = list(accumulate(map(len, parts)))[0:-1:2]
+        low = _lower(text)  # the same length, and no character is a word character unless its lower case is
+        got = (at, parts[1::2], [low[p:p + KEY] for p in at])
         _WORDS.clear()
         _WORDS[text] = got
     return got
+
+
+def words_of(text: str) -> tuple[list[int], list[str]]:
+    """Where each word (``\\w+``) of text starts, and the word, as ``re.finditer(r"\\w+", text)`` finds them (kept
+    for the last text)."""
+    at, found, _ = _words(text)
+    return at, found
 
 
 def _lower(text: str) -> str:

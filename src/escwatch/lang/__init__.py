@@ -6,10 +6,11 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import compress
 from pathlib import Path
 from typing import Any, cast
 
-from escwatch.analyse.scan import Scanner
+from escwatch.analyse.scan import Scanner, words_of
 from escwatch.errors import PackSchemaError
 
 HERE = Path(__file__).parent
@@ -23,6 +24,7 @@ ATTRIBUTION_KEYS = ("source_markers", "according_to", "according_to_after")
 
 
 _WORD = re.compile(r"\w+")
+_TWO_WORD_CHARS = re.compile(r"\w\w")  # \w is exactly _word_char
 
 
 def _word_char(c: str) -> bool:
@@ -122,31 +124,35 @@ class LangRes:
         The words of the whole text are classified once (per text, memoised per word) and the span's are
         taken by bisection; a span that cuts a word in two is read on its own, as the slice reads it."""
         b = len(text) if b is None else b
-        if (0 < a < len(text) and _word_char(text[a - 1]) and _word_char(text[a])) or \
-                (0 < b < len(text) and _word_char(text[b - 1]) and _word_char(text[b])):
+        if (0 < a < len(text) and _TWO_WORD_CHARS.match(text, a - 1)) or \
+                (0 < b < len(text) and _TWO_WORD_CHARS.match(text, b - 1)):
             return [(a + m.start(), a + m.end()) for m in _WORD.finditer(text[a:b]) if self.is_speech_verb(m.group())]
-        last = self._verbs_of[0] if self._verbs_of else None
-        if last is not None and last[0] is text:
-            _, starts, spans = last
-        else:
-            memo = self.memo("speech_verb")
-            if len(memo) > 500_000:
-                memo.clear()
-            words = _WORD.findall(text)
-            flags = list(map(memo.get, words))
-            if None in flags:
-                for k, f in enumerate(flags):
-                    if f is None:
-                        flags[k] = memo[words[k]] = self.is_speech_verb(words[k])
-            spans = [m.span() for m, f in zip(_WORD.finditer(text), flags, strict=True) if f] if any(flags) else []
-            starts = [x for x, _ in spans]
-            self._verbs_of[:] = [(text, starts, spans)]
+        last = self._verbs_of
+        if not last or last[0] is not text:
+            last[:] = (text, *self._speech_spans(text))
+        starts, spans = last[1], last[2]
         lo, hi = bisect_left(starts, a), bisect_left(starts, b)
-        return [x for x in spans[lo:hi] if x[1] <= b]
+        return [x for x in spans[lo:hi] if x[1] <= b] if lo < hi else []
+
+    def _speech_spans(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """(starts, spans) of the verbs of saying among the words of text."""
+        memo = self.memo("speech_verb")
+        if len(memo) > 500_000:
+            memo.clear()
+        at, words = words_of(text)  # found once per text for every scanner
+        flags = list(map(memo.get, words))
+        if None in flags:
+            for k, f in enumerate(flags):
+                if f is None:
+                    flags[k] = memo[words[k]] = self.is_speech_verb(words[k])
+        if not any(flags):
+            return [], []
+        starts = list(compress(at, flags))
+        return starts, [(x, x + len(w)) for x, w in zip(starts, compress(words, flags), strict=True)]
 
     @cached_property
-    def _verbs_of(self) -> list[tuple[str, list[int], list[tuple[int, int]]]]:
-        return []  # (text, starts, spans) of the last text
+    def _verbs_of(self) -> list[Any]:
+        return []  # [text, starts, spans] of the last text
 
     def memo(self, name: str) -> dict[Any, Any]:
         """A named memo dict kept with this language's resources (stages cache per-word results in it)."""
