@@ -9,10 +9,10 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from itertools import compress, repeat
-from operator import is_not
+from operator import attrgetter, is_not, itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 import simplemma
@@ -38,8 +38,7 @@ WORD_START = re.compile(r"\w")
 ONE = frozenset({1})
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     start: int  # char offsets
     end: int
     first_tok: int
@@ -55,76 +54,90 @@ class TokenInfo(NamedTuple):
     cyrillic: bool
 
 
-_INFO: dict[str, TokenInfo] = {}
-
-
 def _token_info(word: str) -> TokenInfo:
     sl = is_slavic(word)
     return TokenInfo(word.lower(), WORD_START.match(word) is not None, sl, stem(word) if sl else word,
                      sl and is_cyrillic(word))
 
 
-def _memo_map(memo: dict[str, V], keys: list[str], make: Callable[[int], V]) -> list[V]:
-    """``memo[key]`` of every key, ``make(index)`` (memoised) where missing: a C-level pass when all are known."""
-    out: list[V | None] = list(map(memo.get, keys))
-    k = -1
-    try:
-        while True:
-            k = out.index(None, k + 1)
-            got = memo.get(keys[k])
-            out[k] = memo[keys[k]] = make(k) if got is None else got
-    except ValueError:  # no None left
-        return out  # type: ignore[return-value]
+class Memo(dict[str, V]):
+    """A bounded memo that makes a missing value on lookup: ``list(map(memo.__getitem__, keys))`` runs in C
+    for the keys already known."""
+
+    def __init__(self, make: Callable[[str], V]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> V:
+        if len(self) > 200_000:
+            self.clear()
+        value = self[key] = self.make(key)
+        return value
+
+
+def _memo(memos: dict[str, Any], name: str, make: Callable[[str], V]) -> Memo[V]:
+    """The memo ``name`` kept in ``memos``, started with ``make`` on first use."""
+    got: Memo[V] | None = memos.get(name)
+    if got is None:
+        got = memos[name] = Memo(make)
+    return got
+
+
+_INFO: Memo[TokenInfo] = Memo(_token_info)
 
 
 def token_infos(texts: list[str]) -> list[TokenInfo]:
     """Per token text its lower-cased form, stem and script flags (memoised per distinct text)."""
-    if len(_INFO) > 200_000:  # a bounded memo of the token texts seen
-        _INFO.clear()
-    return _memo_map(_INFO, texts, lambda k: _token_info(texts[k]))
+    return list(map(_INFO.__getitem__, texts))
 
 
 class Start(NamedTuple):
-    """The gazetteer keys a token text starts: lengths over one token (longest first), whether it is a key
-    itself, and the second tokens of the longer keys (lower-cased; stems, for a Slavic first token)."""
+    """The gazetteer keys a token text starts: lengths over one token (longest first), its candidates as a
+    key itself (empty if none), and the second tokens of the longer keys (lower-cased; stems, for a Slavic
+    first token)."""
 
     longer: tuple[int, ...]
-    one: bool
+    one: tuple[Candidate, ...]
     next_low: frozenset[str]
     next_stem: frozenset[str]
 
 
-NO_START = Start((), False, frozenset(), frozenset())
+NO_START = Start((), (), frozenset(), frozenset())
 
 
 def match_names(text: str, toks: Tokens, gaz: Gazetteer, infos: list[TokenInfo] | None = None) -> list[Match]:
     """Greedy longest matches of gazetteer keys over the token stream."""
     out: list[Match] = []
-    texts = toks.texts
+    texts, tstarts, tends, _ = toks
     infos = token_infos(texts) if infos is None else infos
-    starts = _memo_map(gaz.memo("starts"), texts, lambda k: _start(texts[k], infos[k], gaz))
+    memo = _memo(gaz.memo("entities"), "starts", lambda word: _start(word, _INFO[word], gaz))
+    starts = list(map(memo.__getitem__, texts))
     spans = gaz.memo("span")
     n, free = len(texts), 0
     for i in compress(range(n), map(is_not, starts, repeat(NO_START))):  # most tokens start no key
         if i < free:
             continue
-        st = starts[i]  # last tokens of the keys to try, longest first; longer ones only if the next token fits
-        ends = [i + k - 1 for k in st.longer if i + k <= n] if st.longer and i + 1 < n and (
-            infos[i + 1].low in st.next_low or infos[i + 1].stem in st.next_stem) else []
-        if st.one:
-            ends.append(i)
-        for j in ends:
-            if not infos[j].word and texts[j] not in ".’'":
-                continue
-            if j > i and "\n" in text[toks.ends[i]:toks.starts[j]]:  # no line break inside a name
-                continue
-            cands = spans.get(" ".join(texts[i:j + 1]))
-            if cands is None:
-                cands = gaz.lookup_span(texts[i:j + 1], infos[i:j + 1])
-            if cands:
-                out.append(Match(toks.starts[i], toks.ends[j], i, j, tuple(cands)))
-                free = j + 1
-                break
+        st = starts[i]  # last tokens of the longer keys to try, longest first, only if the next token fits
+        if st.longer and i + 1 < n and (infos[i + 1].low in st.next_low or infos[i + 1].stem in st.next_stem):
+            for k in st.longer:
+                j = i + k - 1
+                if j >= n or (not infos[j].word and texts[j] not in ".’'") \
+                        or "\n" in text[tends[i]:tstarts[j]]:  # no line break inside a name
+                    continue
+                cands = spans.get(" ".join(texts[i:j + 1]))
+                if cands is None:
+                    cands = gaz.lookup_span(texts[i:j + 1], infos[i:j + 1])
+                if cands:
+                    out.append(Match(tstarts[i], tends[j], i, j, tuple(cands)))
+                    free = j + 1
+                    break
+            else:
+                if st.one:
+                    out.append(Match(tstarts[i], tends[i], i, i, st.one))
+                    free = i + 1
+        elif st.one:
+            out.append(Match(tstarts[i], tends[i], i, i, st.one))
+            free = i + 1
     return out
 
 
@@ -135,7 +148,7 @@ def _start(word: str, x: TokenInfo, gaz: Gazetteer) -> Start:
     lengths = gaz.lengths.get(x.low, NONE)
     if x.slavic:
         lengths = lengths | gaz.lengths.get("~" + x.stem, NONE)
-    one = 1 in lengths and bool(gaz.lookup_span([word], [x]))  # most function words start only longer keys
+    one = tuple(gaz.lookup_span([word], [x])) if 1 in lengths else ()  # most function words start only longer keys
     longer = tuple(sorted(lengths - ONE, reverse=True))
     if not one and not longer:
         return NO_START
@@ -185,11 +198,9 @@ def _is_name_word(word: str, res: LangRes, not_names: frozenset[str]) -> bool:
 
 def _name_flags(texts: list[str], res: LangRes) -> list[bool]:
     """_is_name_word of every token, memoised per language and token text."""
-    memo = res.memo("entities.name")
-    if len(memo) > 200_000:
-        memo.clear()
     not_names = union("not_names")
-    return _memo_map(memo, texts, lambda k: _is_name_word(texts[k], res, not_names))
+    memo = _memo(res.memo("entities"), "name", lambda word: _is_name_word(word, res, not_names))
+    return list(map(memo.__getitem__, texts))
 
 
 def warm() -> None:
@@ -307,14 +318,14 @@ def run(report: Report, ctx: Context) -> Report:
     toks = tokens(text)
     infos = token_infos(toks.texts)
     matches = match_names(text, toks, ctx.gazetteer, infos)
-    countries = {c.entity.country for m in matches for c in m.candidates
-                 if c.priority >= COUNTRY and c.entity.country and len(m.candidates) == 1}
+    countries = {c.entity.country for c, *more in (m.candidates for m in matches)
+                 if not more and c.priority >= COUNTRY and c.entity.country}
     mentions = []
     taken: set[int] = set()
     res = ctx.lang(report.language)
-    starts = {s for s, _ in sentences(text)}
+    starts = set(map(itemgetter(0), sentences(text)))
     for m in matches:
-        best = choose(m.candidates, countries)
+        best = m.candidates[0] if len(m.candidates) == 1 else choose(m.candidates, countries)
         if best.priority == CITY and _inside_person_name(toks, m, res):
             continue
         if best.entity.type == "outlet" and m.start in starts and _common_phrase(text[m.start:m.end], report.language):
@@ -326,4 +337,4 @@ def run(report: Report, ctx: Context) -> Report:
     for new in fresh:
         taken.update(range(bisect_left(toks.starts, new.start), bisect_left(toks.starts, new.end)))
     later = resolve_surnames(text, toks, taken, fresh, infos)
-    return replace(report, mentions=tuple(sorted(mentions + fresh + later, key=lambda x: x.start)))
+    return replace(report, mentions=tuple(sorted(mentions + fresh + later, key=attrgetter("start"))))

@@ -12,9 +12,11 @@ from typing import NamedTuple, TypeVar
 T = TypeVar("T")
 TOKEN = re.compile(r"\w++(?:['’]\w++)*+|[^\w\s]")  # possessive: nothing follows that could backtrack
 # A sentence ends at . ! ? … (optionally followed by a closing quote/bracket) before whitespace and
-# an upper-case letter, digit or opening quote; or at a blank line / line break.
+# an upper-case letter, digit or opening quote; or at a blank line / line break. A match begins with the
+# mark or line break (a character set ``re`` scans for in C); the end itself is right after a mark.
 _SENT_END = re.compile(
-    r"(?<=[.!?…])(?P<close>[\"”»’)]*)\s+(?=[\"“„«‘(\-–—]?[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ0-9])|\n\s*\n|\n(?=\s*[-–—•*#]|\s*[A-ZА-ЯЁІЇЄҐ])"
+    r"[.!?…\n](?:(?<=[.!?…])(?P<close>[\"”»’)]*)\s+(?=[\"“„«‘(\-–—]?[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ0-9])"
+    r"|(?<=\n)\s*\n|(?<=\n)(?=\s*[-–—•*#]|\s*[A-ZА-ЯЁІЇЄҐ]))"
 )
 ABBREV = re.compile(
     r"(?:\b(?:[A-ZА-Я]|Mr|Mrs|Ms|Dr|Prof|St|Gen|Lt|Col|Sgt|Capt|Adm|Maj|vs|etc|ca|bzw|z\.B|u\.a|d\.h|dr|mr|mgr|prof"
@@ -68,20 +70,16 @@ def finditer_at(rx: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterat
             pos = max(m.end(), p + 1)
 
 
-_SENT_MARK = re.compile(r"[.!?…\n]")  # a sentence end starts right after . ! ? … or at a line break
-
-
-def _sentence_end_starts(text: str) -> list[int]:
-    return sorted({m.start() + (m.group() != "\n") for m in _SENT_MARK.finditer(text)})
-
-
 @lru_cache(maxsize=64)
 def _sentences(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in finditer_at(_SENT_END, text, _sentence_end_starts(text)):
-        if "\n" in m.group() or not ABBREV.search(text[max(0, m.start() - 8):m.start()]):
-            spans.append((start, m.start() + len(m.group("close") or "")))
+    for m in _SENT_END.finditer(text):
+        a = m.start()
+        if text[a] != "\n":
+            a += 1  # the end is after the mark; only a full stop can end an abbreviation
+        if "\n" in m.group() or text[a - 1] != "." or not ABBREV.search(text[max(0, a - 8):a]):
+            spans.append((start, a + len(m.group("close") or "")))
             start = m.end()
     spans.append((start, len(text)))
     out = []
