@@ -4,7 +4,7 @@ import pytest
 
 from escwatch.errors import EmptyExtractionError, EmptyInputError, WrongTypeError
 from escwatch.parse import parse
-from escwatch.parse.document import parse_date
+from escwatch.parse.document import LineRx, _line_rxs, parse_date
 from escwatch.records import RawDoc
 
 FIX = Path(__file__).parent / "fixtures" / "reports"
@@ -25,6 +25,23 @@ def test_teasers_in_other_languages_are_dropped(line: str) -> None:
     rep = parse(RawDoc("t", "txt", f"First paragraph of the report here.\n\n{line}\n\nLast paragraph stays."))
     assert line not in rep.text
     assert "Last paragraph stays." in rep.text
+
+
+LINE_TEXTS = ["", "\n", "plain text with nothing", "(+) Subscriber only\nmore (+)(+)",
+              "ſubscriber ſUBSCRIBER SUBSCRIBER subſcriber (SUBSCRIPTION REQUIRED) (ſubſcription required)",
+              "x(Bezahlinhalt)y\n(abonnés) (ABONNÉS)\n\n Read more: this\nLEES OOK: dat\nread MORE: ıt",
+              "Kelvin K and İstanbul ı: (İ) kK\n\r\n\x00((+ (+)\n(", "ßſs" * 20 + "Subscriber" * 3,
+              "pay ſubscriber-only\nend (+)\nx (ſUBSCRIPTION REQUIRED)  \nthe SUBSCRIBER ONLY\nx (ABONNÉS)"]
+
+
+@pytest.mark.parametrize("text", LINE_TEXTS)
+def test_line_rx_finds_what_the_plain_regex_finds(text: str) -> None:
+    odd = LineRx.build([r"ſtop\w*", r"(?<!x)kelvin", r"ıt\b", r"^read\s+more", r"İn", r"\(x\)", r"yes"])
+    assert odd.others is not None
+    for line_rx in (*_line_rxs(), odd):
+        for t in (text, text.upper(), text.lower(), text.replace("s", "ſ").replace("k", "K").replace("i", "ı")):
+            want = [(m.span(), m.group()) for m in line_rx.rx.finditer(t)]
+            assert [(m.span(), m.group()) for m in line_rx.finditer(t)] == want
 
 
 def test_html_through_trafilatura() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,6 +69,15 @@ def _literal_prefix(pattern: str) -> str | None:
     return prefix or None
 
 
+@lru_cache(maxsize=8)
+def _case_class(chars: str) -> str:
+    """A character class of every code point that one of ``chars`` matches under ``LINE_FLAGS`` (so 'ſ' with
+    's', 'K' (Kelvin) with 'k'), found by trying each against all of Unicode."""
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    found = {c for char in set(chars) for c in re.findall(re.escape(char), every, LINE_FLAGS)}
+    return "(?-i:[" + "".join(re.escape(c) for c in sorted(found)) + "])"
+
+
 @dataclass(frozen=True)
 class LineRx:
     """Line patterns as one regex, tried only where a match can begin: at line starts (the ``^`` patterns)
@@ -84,7 +94,11 @@ class LineRx:
         prefixes = [_literal_prefix(p) for p in patterns if not _line_start(p)]
         exact = None not in prefixes and sre_parse.parse(rx.pattern, LINE_FLAGS).getwidth()[0] > 0
         others = "|".join(re.escape(p) for p in prefixes if p)
-        return cls(rx, re.compile(f"(?={others})", LINE_FLAGS) if others and exact else None, exact)
+        if not (others and exact):
+            return cls(rx, None, exact)
+        # consume one character that can start a prefix (the engine skips to it), then check the prefixes there
+        firsts = _case_class("".join(sorted({p[0] for p in prefixes if p})))
+        return cls(rx, re.compile(firsts + rf"(?<=(?={others})[\s\S])", LINE_FLAGS), exact)
 
     def finditer(self, text: str) -> list[re.Match[str]]:
         """``list(rx.finditer(text))``."""
