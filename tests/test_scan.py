@@ -120,3 +120,19 @@ def test_speech_verbs_in_reads_each_range_like_its_slice() -> None:
             want = [(a + m.start(), a + m.end()) for m in re.finditer(r"\w+", text[a:b])
                     if res.is_speech_verb(m.group())]
             assert res.speech_verbs_in(text, a, b) == want, (a, b)
+
+
+def test_find_regions_one_pass_matches_per_kind_phrases():
+    """The merged region scanner finds what the exact and loose ``Phrases`` find one after the other."""
+    for code in SUPPORTED:
+        res = load_lang(code)
+        if not res.regions:
+            continue
+        phrases = list(res.regions)
+        text = " ".join(phrases) + ". " + " x ".join(p.upper() for p in phrases) + " "
+        text += " ".join(p.lower() for p in phrases) + " " + "".join(phrases)
+        slow = [(m.span(), m.group()) for rx in res._region_rxs for m in rx.finditer(text)
+                if res.regions.get(m.group()) or res._regions_lower.get(m.group().lower())]
+        fast = [(m.span(), m.group()) for m, _ in res.find_regions(text)]
+        assert fast == slow
+        assert res._region_scanner is not None

@@ -61,6 +61,19 @@ def _longest_first(m: re.Match[str]) -> tuple[int, int]:
     return m.start(), m.start() - m.end()
 
 
+def _no_overlaps(found: list[re.Match[str]]) -> list[re.Match[str]]:
+    """Leftmost first; at one position the longest (literal: as long as its match); no overlaps."""
+    if len(found) < 2:
+        return found
+    out: list[re.Match[str]] = []
+    end = 0
+    for m in sorted(found, key=_longest_first):
+        if m.start() >= end:
+            out.append(m)
+            end = m.end()
+    return out
+
+
 def _phrases(phrases: list[str], flags: int) -> Phrases | None:
     """Whole-word occurrences of any phrase, longest first."""
     return Phrases(phrases, flags) if phrases else None
@@ -164,12 +177,18 @@ class LangRes:
 
     def find_regions(self, text: str) -> list[tuple[re.Match[str], str]]:
         """(match, region id) for every vague-region phrase; phrases with a capital match case-sensitively."""
+        if self._region_scanner is not None:  # both kinds in one pass over the words
+            got: tuple[list[re.Match[str]], list[re.Match[str]]] = ([], [])
+            for kind, m in self._region_scanner.matches(text):
+                got[cast(int, kind)].append(m)
+            found = [m for ms in got for m in _no_overlaps(ms)]
+        else:
+            found = [m for rx in self._region_rxs for m in rx.finditer(text)]
         out = []
-        for rx in self._region_rxs:
-            for m in rx.finditer(text):
-                rid = self.regions.get(m.group()) or self._regions_lower.get(m.group().lower())
-                if rid:
-                    out.append((m, rid))
+        for m in found:
+            rid = self.regions.get(m.group()) or self._regions_lower.get(m.group().lower())
+            if rid:
+                out.append((m, rid))
         return out
 
     def find_ranges(self, text: str) -> list[tuple[re.Match[str], dict[str, int]]]:
@@ -187,6 +206,18 @@ class LangRes:
         exact = [k for k in self.regions if any(c.isupper() for c in k)]
         loose = [k for k in self.regions if not any(c.isupper() for c in k)]
         return tuple(rx for rx in (_phrases(exact, 0), _phrases(loose, re.IGNORECASE)) if rx)
+
+    @cached_property
+    def _region_scanner(self) -> Scanner | None:
+        """One scanner for the exact (0, case kept inline) and loose (1) phrases, as their ``Phrases`` would
+        each scan them; None when one of those would not use a scanner."""
+        if not self._region_rxs or any(rx.scanner is None for rx in self._region_rxs):
+            return None
+        exact = sorted((k for k in self.regions if any(c.isupper() for c in k)), key=len, reverse=True)
+        loose = sorted((k for k in self.regions if not any(c.isupper() for c in k)), key=len, reverse=True)
+        sc = Scanner.build([(0, rf"\b(?-i:{re.escape(p)})(?!\w)") for p in exact]
+                           + [(1, rf"\b{re.escape(p)}(?!\w)") for p in loose], re.IGNORECASE)
+        return None if sc.rest else sc
 
     @cached_property
     def _ranges_lower(self) -> dict[str, dict[str, int]]:
