@@ -184,9 +184,10 @@ class Store:
             for rep in first.values() if rep.id not in have]
         if not rows:
             return set()
-        new = set(conn.execute(self.insert_or_ignore(reports).returning(reports.c.id), rows).scalars())
+        # the children's rows are built before the first write: a SQLite writer holds the store's write
+        # lock from its first insert to its commit, and other writers (Ray workers, other ingests) wait
         children: dict[Any, list[dict[str, Any]]] = {}
-        for rep in (r for r in first.values() if r.id in new):
+        for rep in (r for r in first.values() if r.id not in have):
             for key, table in CHILDREN.items():
                 for seq, item in enumerate(getattr(rep, key)):
                     row = {col: getattr(item, attr) for attr, col in _columns(key, item.__class__)}
@@ -194,8 +195,11 @@ class Store:
                         row["roles"] = [list(r) for r in row["roles"]]
                     row["report_id"], row["seq"] = rep.id, seq
                     children.setdefault(table, []).append(row)
+        new = set(conn.execute(self.insert_or_ignore(reports).returning(reports.c.id), rows).scalars())
         for table, child_rows in children.items():
-            conn.execute(table.insert(), child_rows)
+            mine = [r for r in child_rows if r["report_id"] in new]  # another writer may have stored some first
+            if mine:
+                conn.execute(table.insert(), mine)
         return new
 
     def insert_or_ignore(self, table: Any) -> Any:
