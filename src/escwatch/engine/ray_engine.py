@@ -170,7 +170,8 @@ class RayEngine:
     def ingest(self, items: Iterable[Item], store: Store, batch_size: int,
                progress: Callable[[Item], None] | None, stop: Callable[[], bool]) -> IngestResult | None:
         """Each batch analysed and stored by a worker (``Analyser.ingest``); the results added up in input
-        order. None when the workers cannot reach ``store`` (the driver then stores, see ``__call__``)."""
+        order. None when the workers cannot reach ``store`` (the driver then stores, see ``__call__``).
+        Batches are the engine's own size (``batch``): each is one transaction on a worker."""
         if not self.reaches(store):
             return None
         url = store.engine.url
