@@ -47,13 +47,7 @@ class Phrases:
     def finditer(self, text: str) -> list[re.Match[str]]:
         if self.scanner is None:
             return list(self.rx.finditer(text))
-        out: list[re.Match[str]] = []
-        end = 0  # leftmost first; at one position the longest phrase (literal: as long as its match); no overlaps
-        for m in sorted((m for _, m in self.scanner.matches(text)), key=_longest_first):
-            if m.start() >= end:
-                out.append(m)
-                end = m.end()
-        return out
+        return _no_overlaps([m for _, m in self.scanner.matches(text)])
 
 
 def _longest_first(m: re.Match[str]) -> tuple[int, int]:
@@ -202,9 +196,14 @@ class LangRes:
         return {k.lower(): v for k, v in self.regions.items() if not any(c.isupper() for c in k)}
 
     @cached_property
-    def _region_rxs(self) -> tuple[Phrases, ...]:
+    def _region_kinds(self) -> tuple[list[str], list[str]]:
+        """The region phrases that match case-sensitively (with a capital), and the rest."""
         exact = [k for k in self.regions if any(c.isupper() for c in k)]
-        loose = [k for k in self.regions if not any(c.isupper() for c in k)]
+        return exact, [k for k in self.regions if not any(c.isupper() for c in k)]
+
+    @cached_property
+    def _region_rxs(self) -> tuple[Phrases, ...]:
+        exact, loose = self._region_kinds
         return tuple(rx for rx in (_phrases(exact, 0), _phrases(loose, re.IGNORECASE)) if rx)
 
     @cached_property
@@ -213,8 +212,7 @@ class LangRes:
         each scan them; None when one of those would not use a scanner."""
         if not self._region_rxs or any(rx.scanner is None for rx in self._region_rxs):
             return None
-        exact = sorted((k for k in self.regions if any(c.isupper() for c in k)), key=len, reverse=True)
-        loose = sorted((k for k in self.regions if not any(c.isupper() for c in k)), key=len, reverse=True)
+        exact, loose = (sorted(ps, key=len, reverse=True) for ps in self._region_kinds)
         sc = Scanner.build([(0, rf"\b(?-i:{re.escape(p)})(?!\w)") for p in exact]
                            + [(1, rf"\b{re.escape(p)}(?!\w)") for p in loose], re.IGNORECASE)
         return None if sc.rest else sc
