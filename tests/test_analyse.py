@@ -156,3 +156,142 @@ def test_speaker_and_quote_lookups_in_or_out_of_order(analyse, ctx) -> None:  # 
         over = claims._overlapping(qs)
         for s, e in spans:
             assert over(s, e) == [q for q in qs if q.speaker and q.start < e and q.end > s]
+
+
+def test_abbreviation_check_equals_the_regex_on_the_last_eight_characters() -> None:
+    """_abbreviation skips the regex after five letters or digits in a row; it must agree with ABBREV itself
+    at every full stop, including abbreviations at the very start, inside words and after underscores."""
+    import random
+
+    from escwatch.analyse.text import ABBREV, _abbreviation
+
+    body = ABBREV.pattern.split(r"\b(?:", 1)[1].rsplit(r")\.)$", 1)[0]  # every abbreviation ABBREV lists
+    listed = [w.replace("\\.", ".") for w in body.replace("[A-ZА-Я]", "A|Я").split("|")]
+    words = [*listed, "xMr", "zuständig", "12", "_Dr", "a_b", "Westen", "mln", "", "abcdeSt"]
+    gaps = [" ", "", "\n", "(", "-", "„", "_", " x"]
+    rng = random.Random(7)
+    texts = [".".join(words), *(f"Wort {w}. Satz" for w in listed)]
+    texts += ["".join(rng.choice(words) + rng.choice(gaps) + "." * rng.randint(0, 1) for _ in range(rng.randint(1, 6)))
+              for _ in range(3000)]
+    checked = 0
+    for text in texts:
+        for a in range(1, len(text) + 1):
+            if text[a - 1] == ".":
+                checked += 1
+                assert _abbreviation(text, a) == bool(ABBREV.search(text[max(0, a - 8):a])), (text, a)
+    assert checked > 3000
+
+
+def test_name_runs_equal_a_scan_of_every_name_token() -> None:
+    """_runs tries only name tokens with another one next to them or one further on; the runs it finds
+    are those a scan from every name token finds, minus the lone words."""
+    import random
+
+    from escwatch.analyse.entities import PARTICLES, _runs
+    from escwatch.analyse.text import Tokens
+
+    def slow(toks: Tokens, taken: set[int], name: list[bool]) -> list[tuple[int, int]]:
+        texts, gaps, n = toks.texts, toks.gaps, len(toks.texts)
+        runs: list[tuple[int, int]] = []
+        for i in range(n):
+            if not name[i] or i in taken or (runs and i <= runs[-1][1]):
+                continue
+            j = i
+            while j + 1 < n and j + 1 not in taken and j - i < 5:
+                gap, nxt = gaps[j + 1], texts[j + 1]
+                if gap == " " and name[j + 1]:
+                    j += 1
+                elif j + 2 < n and name[j + 2] and ((gap == " " and nxt in PARTICLES)
+                                                     or (gap == "" and nxt == "-" and gaps[j + 2] == "")):
+                    j += 2
+                else:
+                    break
+            runs.append((i, j))
+        return [(i, j) for i, j in runs if j > i]
+
+    rng = random.Random(11)
+    for _ in range(5000):
+        n = rng.randint(0, 14)
+        texts = [rng.choice(["Anna", "de", "van", "-", ",", "x", "Jong"]) for _ in range(n)]
+        gaps = [rng.choice([" ", " ", "", "\n"]) for _ in range(n + 1)]
+        toks = Tokens(texts, list(range(n)), list(range(n)), gaps)
+        name = [rng.random() < 0.6 for _ in range(n)]
+        taken = {i for i in range(n) if rng.random() < 0.15}
+        assert _runs(toks, taken, name) == slow(toks, taken, name), (texts, gaps, name, taken)
+
+
+TRICKY_CLAUSES = [
+    "De trein reed door, maar niemand zag het gebeuren vandaag. Het was stil; but they came anyway to the square.",
+    "He was alert, alert as always in the morning; ALE jest to dziwne i nowe, однако никто не знал об этом.",
+    "Die Lage ist ernst,\nAber niemand weiß, warum es so ist, doch alle warten ab.",  # a split across a line break
+    "Он сказал, но потом передумал и ушёл домой, а потом, однако, вернулся назад.",
+    "Short, but. Kort, maar ook; mais non, le train est parti hier soir.",
+]
+
+
+def test_clauses_split_only_where_a_sentence_is_searched() -> None:
+    """The sentences that MAY_SPLIT rules out would not split: the same clauses as searching every sentence."""
+    from escwatch.analyse import claims
+
+    def searched(text: str) -> list[tuple[int, int]]:
+        out = []
+        for s, e in sentences(text):
+            start = s
+            for m in claims.CONTRAST.finditer(text, s, e):
+                out.append((start, m.start()))
+                start = m.end()
+            out.append((start, e))
+        return [(s, e) for s, e in out if claims.ENOUGH_WORDS.match(text, s, e)]
+
+    for text in TRICKY_CLAUSES:
+        assert claims.clauses(text) == searched(text), text
+    assert any(len(claims.clauses(t)) > len(sentences(t)) for t in TRICKY_CLAUSES)  # some do split
+
+
+def test_said_that_is_not_sought_where_a_cue_decides(analyse, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Claims look for "X said that" only when no cue in BEFORE_SAID is found: the same modalities as always
+    looking for it."""
+    from escwatch.analyse import claims
+
+    texts = [(FIX / "nl_trein.txt").read_text(encoding="utf-8"),
+             "Poetin zei dat de oefening mogelijk zou kunnen escaleren. Peskov zei dat het naar verluidt een test was. "
+             "De minister zei dat het geen dreiging was, maar Biden ontkende dat Moskou wint.",
+             "The Kremlin said that the drills were reportedly routine, but analysts said that it may be a signal. "
+             "The ministry said that the West rejected the offer. The ministry said that it was probably a drill.",
+             "Pat Ryder ocenił, że Rosja zaprzeczyła tym doniesieniom. Już wcześniej zapewniał, że to prawdopodobnie "
+             "ćwiczenia."]  # "zapewniał, że" makes a hedged clause reported
+    for text in texts:
+        rep = analyse(text)
+        res = ctx.lang(rep.language)
+        scan = res.scanner(claims.CUES).by_label_in
+        for c in rep.claims:
+            cues = scan(rep.text, c.start, c.end)
+            said = claims._said_that(rep.text, c.start, c.end, res)
+            want = claims._modality(c.text, c.start, cues, said) if cues or said else ("asserted", None)
+            assert (c.modality, c.cue) == want or (c.modality, c.cue) == ("reported", "quoted"), c.text
+
+
+def test_cited_sources_keep_the_first_citation_of_a_name(analyse) -> None:  # type: ignore[no-untyped-def]
+    rep = analyse("The convoy moved north, according to Reuters. Reuters reported later that the convoy had stopped "
+                  "near Belgorod. NATO said the drills were routine. A NATO spokesman said nothing else about it.")
+    assert [(c.name, c.start, c.via) for c in rep.cited_sources] == [("Reuters", 37, "according_to"),
+                                                                     ("NATO", 112, "said")]
+
+
+def test_title_says_checks_verbs_of_saying_first() -> None:
+    """_title_says rules out a range without a verb of saying before reading its first words: the same answer
+    as reading them, also for ranges that cut a word ("unsaid" read from "said")."""
+    from escwatch.analyse import quotes
+    from escwatch.lang import load_lang
+
+    res = load_lang("en")
+    text = ("The Russian leader stressed that the West was wrong. A spokesman unsaid nothing today. "
+            "The minister, a former spokesman, said more. Leader says: no. The general saidx nothing.")
+    got = []
+    for s in range(0, len(text), 2):
+        for e in range(s + 1, min(len(text), s + 60) + 1, 3):
+            want = not res.titles.isdisjoint(quotes._lead(text, s, e, 4)) and \
+                any(map(res.is_speech_verb, quotes._lead(text, s, e, 8)))
+            assert quotes._title_says(text, s, e, res) == want, (s, e)
+            got.append(want)
+    assert any(got) and not all(got)

@@ -136,3 +136,50 @@ def test_find_regions_one_pass_matches_per_kind_phrases():
         fast = [(m.span(), m.group()) for m, _ in res.find_regions(text)]
         assert fast == slow
         assert res._region_scanner is not None
+
+
+def test_word_heads_of_scanned_patterns() -> None:
+    """Scanned patterns that begin at, or in the non-word characters just before, a word with a known key are
+    tried only there: they find what the plain alternation finds, also for odd case folds (ſ, ᲃ) and ranges."""
+    from escwatch.analyse.scan import word_head
+
+    assert word_head(r"\s+(?:said|says)\b", re.IGNORECASE) == {"said", "says"}
+    assert word_head(r"(?:(?<=\bon )|(?<=\bmid-))May\b", re.IGNORECASE) == {"may"}
+    assert word_head(r"(?<=x)May", re.IGNORECASE) is None  # may start inside a word
+    assert word_head(r"\s*said", re.IGNORECASE) is None  # may start inside a word ("unsaid")
+    assert word_head(r"\b\w+e bronnen", re.IGNORECASE) is None
+    pats = [r"\s+(?:said|says)\b", r",\s*(?:said|added)\b", r"(?:(?<=\bearly )|(?<=\bmid-))May\b",
+            r"'s (?:report)\b", r"[,–—-]\s*сказал", r"(?:(?<=\bв )|(?<=\bна ))среду\b", r"\bx+y"]
+    plain = re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
+    scanner = Scanner.build(("k", p) for p in pats)
+    assert scanner.heads and scanner.rest
+    text = ("He  said, ſaid;  SAYS early May, mid-MAY, unsaid xxy Trump's report,— сказал в среду на ᲃреду "
+            "насреду ,\tADDED\n said")
+    assert plain.findall(text) == [m.group() for m in scanner.by_label(text).get("k", [])]
+    for s in range(0, len(text) + 1, 3):
+        for e in range(s, len(text) + 1, 4):
+            want = [m.span() for m in plain.finditer(text, s, e)]
+            assert [m.span() for m in scanner.by_label(text, s, e).get("k", [])] == want, (s, e)
+            assert [m.span() for m in scanner.by_label_in(text, s, e).get("k", [])] == want, (s, e)
+
+
+def test_scanners_sharing_a_word_table_find_their_own() -> None:
+    """Scanners that share a word table (one lookup per word for all) find what each finds on its own, also
+    when they join it between texts and take turns on two texts."""
+    from escwatch.analyse.scan import WordTable
+
+    groups = [[r"\bnuclear\b", r"\bnu\w+"], [r"\bnuclear (?:test|drill)s?\b", r"\s+said\b"], [r"\bdrills?\b"]]
+    texts = ["Nuclear drills, a nuclear test, he said; nuke drill", "nu nuclear tests said drills nuclear"]
+    table = WordTable()
+    shared = [Scanner.build((("g", i), p) for p in ps) for i, ps in enumerate(groups)]
+    for sc in shared:
+        sc.table = table
+    alone = [Scanner.build((("g", i), p) for p in ps) for i, ps in enumerate(groups)]
+    def spans(found: dict[object, list[re.Match[str]]]) -> dict[object, list[tuple[int, int]]]:
+        return {k: [m.span() for m in ms] for k, ms in found.items()}
+
+    for _ in range(2):
+        for text in texts:
+            for a, b in zip(shared, alone, strict=True):
+                assert spans(a.by_label(text)) == spans(b.by_label(text))
+                assert spans(a.by_label_in(text, 3, len(text) - 2)) == spans(b.by_label_in(text, 3, len(text) - 2))

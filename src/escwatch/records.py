@@ -7,10 +7,11 @@ Every span a stage extracts keeps ``start``/``end`` character offsets into ``Rep
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, Literal
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
 
 Modality = Literal["asserted", "reported", "hedged", "speculative", "denied"]
 MODALITIES: tuple[str, ...] = ("asserted", "reported", "hedged", "speculative", "denied")
@@ -184,5 +185,52 @@ def _quick_pickling(cls: type) -> None:
     setattr(cls, "__setstate__", setstate)  # noqa: B010
 
 
+def _quick_init(cls: type) -> None:
+    """Give a frozen, slotted record an ``__init__`` that fills its slots through their descriptors. The
+    dataclass one calls ``object.__setattr__`` per field (to get past the frozen ``__setattr__``), which made
+    building a record ~1 µs, and the analysis builds hundreds per report. Same signature, same defaults."""
+    params, body = [], []
+    env: dict[str, Any] = {"_NO_VALUE": _NO_VALUE}
+    for i, f in enumerate(fields(cls)):
+        env[f"_set{i}"] = cls.__dict__[f.name].__set__  # the slot's member descriptor
+        if f.default is not MISSING:
+            env[f"_default{i}"] = f.default
+            params.append(f"{f.name}=_default{i}")
+            body.append(f"_set{i}(self, {f.name})")
+        elif f.default_factory is not MISSING:
+            env[f"_factory{i}"] = f.default_factory
+            params.append(f"{f.name}=_NO_VALUE")
+            body.append(f"_set{i}(self, _factory{i}() if {f.name} is _NO_VALUE else {f.name})")
+        else:
+            params.append(f.name)
+            body.append(f"_set{i}(self, {f.name})")
+    source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body)
+    exec(source, env)  # as dataclasses itself builds __init__
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    setattr(cls, "__init__", init)  # noqa: B010 (mypy refuses a method assignment)
+
+
+_NO_VALUE = object()  # a default_factory field left out
+_FIELDS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]] = {}  # (read all values, index)
+R = TypeVar("R")
+
+
+def replace(record: R, /, **changes: Any) -> R:
+    """``dataclasses.replace`` for a record, ~3x faster: its values read at once (one ``attrgetter``), then
+    the quick ``__init__``. Every stage replaces the report once."""
+    read, index = _FIELDS[type(record)]
+    values = list(read(record))
+    for name, value in changes.items():
+        k = index.get(name)
+        if k is None:
+            raise TypeError(f"{type(record).__name__}.__init__() got an unexpected keyword argument {name!r}")
+        values[k] = value
+    return type(record)(*values)
+
+
 for _cls in (RawDoc, Span, Mention, PlaceRef, DateRef, Quote, Claim, CitedSource, IndicatorHit, Report, ErrorRecord):
     _quick_pickling(_cls)
+    _quick_init(_cls)
+    _names = [f.name for f in fields(_cls)]  # three or more: attrgetter gives a tuple
+    _FIELDS[_cls] = (attrgetter(*_names), {n: k for k, n in enumerate(_names)})

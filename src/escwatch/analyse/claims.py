@@ -11,31 +11,39 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import replace
 from itertools import accumulate
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import sentences
 from escwatch.lang import LangRes
-from escwatch.records import Claim, Quote, Report
+from escwatch.records import Claim, Quote, Report, replace
 
 ORDER = ("speculative", "reported", "denied", "hedged")  # the first cue found wins
+BEFORE_SAID = ORDER[:ORDER.index("reported") + 1]  # cues that decide before "X said that" would count as reported
 CUES = (*ORDER, "denied_verbs")  # scanned together
 # a verb of saying followed by a complement clause: "X said that ...", "рассказал, что ..."
 COMPLEMENT = re.compile(r",?\s*(?:\w+\s+){0,2}?(?:that|dat|dass|que|qu['’]|że|iż|что|чтобы|що|щоб)\b", re.IGNORECASE)
 WORD = re.compile(r"\w+")
 MIN_WORDS = 4
 ENOUGH_WORDS = re.compile(rf"\s*\S+(?:\s+\S+){{{MIN_WORDS - 1}}}")  # as str.split() counts words
-CONTRAST = re.compile(r"[,;]\s+(?=(?:maar|but|aber|doch|mais|ale|lecz|но|однако|але|проте|однак)\b)", re.IGNORECASE)
+CONTRASTIVE = "maar|but|aber|doch|mais|ale|lecz|но|однако|але|проте|однак"
+CONTRAST = re.compile(rf"[,;]\s+(?=(?:{CONTRASTIVE})\b)", re.IGNORECASE)
+# how every CONTRAST match in a sentence starts, read in the whole text (no word boundary, which a sentence's
+# end could supply): where a sentence may split; one pattern per mark, as ``re`` skips to a literal first character
+MAY_SPLIT = tuple(re.compile(rf"{mark}\s+(?:{CONTRASTIVE})", re.IGNORECASE) for mark in ",;")
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
+    """The sentences of text, split at contrastive conjunctions, that have at least MIN_WORDS words; only the
+    few sentences where MAY_SPLIT matches are searched for a split."""
+    splits = sorted(m.start() for rx in MAY_SPLIT for m in rx.finditer(text))
     out = []
     for s, e in sentences(text):
         start = s
-        for m in CONTRAST.finditer(text, s, e):
-            out.append((start, m.start()))
-            start = m.end()
+        if splits and bisect_left(splits, s) < bisect_left(splits, e):
+            for m in CONTRAST.finditer(text, s, e):
+                out.append((start, m.start()))
+                start = m.end()
         out.append((start, e))
     return [(s, e) for s, e in out if ENOUGH_WORDS.match(text, s, e)]
 
@@ -90,11 +98,11 @@ def run(report: Report, ctx: Context) -> Report:
     for s, e in clauses(text):
         sent = text[s:e]
         cues = scan(text, s, e)
-        said = _said_that(text, s, e, res)
+        said = _said_that(text, s, e, res) if cues.keys().isdisjoint(BEFORE_SAID) else None  # else not consulted
         modality, cue = _modality(sent, s, cues, said) if cues or said else ("asserted", None)
         quoted = quoted_in(s, e)
         speaker = quoted[0].speaker if quoted else None
-        if modality == "asserted" and any(q.kind == "direct" for q in quoted):
+        if modality == "asserted" and quoted and any(q.kind == "direct" for q in quoted):
             modality, cue = "reported", "quoted"
         out.append(Claim(sent, s, e, modality, speaker, cue))
     return replace(report, claims=tuple(out))

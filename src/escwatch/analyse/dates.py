@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 import warnings
 from bisect import bisect_right
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import sentences
-from escwatch.records import DateRef, Report
+from escwatch.records import DateRef, Report, replace
 
 MAX_PARSES = 40
 MONTHS_EN = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",

@@ -9,10 +9,9 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import replace
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import attrgetter, is_not, itemgetter
+from itertools import compress
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 import simplemma
@@ -21,7 +20,7 @@ from escwatch.analyse.context import Context
 from escwatch.analyse.gazetteer import CITY, COUNTRY, Candidate, Gazetteer, is_slavic
 from escwatch.analyse.text import Tokens, is_cyrillic, sentences, stem, tokens
 from escwatch.lang import SUPPORTED, LangRes, union
-from escwatch.records import Mention, Report
+from escwatch.records import Mention, Report, replace
 
 PARTICLES = {"de", "van", "von", "der", "den", "ter", "la", "le", "du", "di", "da", "dos", "bin", "al", "el", "zu"}
 ORG_WORDS = re.compile(r"(?i)\b(?:bank|institut\w*|group|gruppe|groep|ministr\w*|ministerie|agency|agentur|"
@@ -102,56 +101,62 @@ class Start(NamedTuple):
     next_stem: frozenset[str]
 
 
-NO_START = Start((), (), frozenset(), frozenset())
-
-
-def match_names(text: str, toks: Tokens, gaz: Gazetteer, infos: list[TokenInfo] | None = None) -> list[Match]:
-    """Greedy longest matches of gazetteer keys over the token stream."""
+def match_names(text: str, toks: Tokens, gaz: Gazetteer) -> list[Match]:
+    """Greedy longest matches of gazetteer keys over the token stream (token infos are looked up only
+    next to a start, not listed for every token)."""
     out: list[Match] = []
     texts, tstarts, tends, _ = toks
-    infos = token_infos(texts) if infos is None else infos
     memo = _memo(gaz.memo("entities"), "starts", lambda word: _start(word, _INFO[word], gaz))
     starts = list(map(memo.__getitem__, texts))
     spans = gaz.memo("span")
     n, free = len(texts), 0
-    for i in compress(range(n), map(is_not, starts, repeat(NO_START))):  # most tokens start no key
+    for i, st in zip(compress(range(n), starts), filter(None, starts), strict=True):  # most tokens start no key
         if i < free:
             continue
-        st = starts[i]  # last tokens of the longer keys to try, longest first, only if the next token fits
-        if st.longer and i + 1 < n and (infos[i + 1].low in st.next_low or infos[i + 1].stem in st.next_stem):
-            for k in st.longer:
-                j = i + k - 1
-                if j >= n or (not infos[j].word and texts[j] not in ".’'") \
-                        or "\n" in text[tends[i]:tstarts[j]]:  # no line break inside a name
+        if st.longer and i + 1 < n:  # the longer keys are tried only if the next token fits
+            nxt = _INFO[texts[i + 1]]
+            if nxt.low in st.next_low or nxt.stem in st.next_stem:
+                m = _longer_match(text, toks, gaz, spans, i, st.longer)
+                if m is not None:
+                    out.append(m)
+                    free = m.last_tok + 1
                     continue
-                cands = spans.get(" ".join(texts[i:j + 1]))
-                if cands is None:
-                    cands = gaz.lookup_span(texts[i:j + 1], infos[i:j + 1])
-                if cands:
-                    out.append(Match(tstarts[i], tends[j], i, j, tuple(cands)))
-                    free = j + 1
-                    break
-            else:
-                if st.one:
-                    out.append(Match(tstarts[i], tends[i], i, i, st.one))
-                    free = i + 1
-        elif st.one:
+        if st.one:
             out.append(Match(tstarts[i], tends[i], i, i, st.one))
             free = i + 1
     return out
 
 
-def _start(word: str, x: TokenInfo, gaz: Gazetteer) -> Start:
-    """The keys a word starts: by its lower-cased form, and by its stem if Slavic."""
+def _longer_match(text: str, toks: Tokens, gaz: Gazetteer, spans: dict[str, list[Candidate]], i: int,
+                  lengths: tuple[int, ...]) -> Match | None:
+    """The longest key of one of ``lengths`` tokens (longest first) starting at token ``i``, if any;
+    ``spans`` is the gazetteer's memo of lookups by key, tried before the lookup itself."""
+    texts, tstarts, tends, _ = toks
+    n = len(texts)
+    for k in lengths:
+        j = i + k - 1
+        if j >= n or (not _INFO[texts[j]].word and texts[j] not in ".’'") \
+                or "\n" in text[tends[i]:tstarts[j]]:  # no line break inside a name
+            continue
+        cands = spans.get(" ".join(texts[i:j + 1]))
+        if cands is None:
+            cands = gaz.lookup_span(texts[i:j + 1], token_infos(texts[i:j + 1]))
+        if cands:
+            return Match(tstarts[i], tends[j], i, j, tuple(cands))
+    return None
+
+
+def _start(word: str, x: TokenInfo, gaz: Gazetteer) -> Start | None:
+    """The keys a word starts (None if none): by its lower-cased form, and by its stem if Slavic."""
     if not x.word:
-        return NO_START
+        return None
     lengths = gaz.lengths.get(x.low, NONE)
     if x.slavic:
         lengths = lengths | gaz.lengths.get("~" + x.stem, NONE)
     one = tuple(gaz.lookup_span([word], [x])) if 1 in lengths else ()  # most function words start only longer keys
     longer = tuple(sorted(lengths - ONE, reverse=True))
     if not one and not longer:
-        return NO_START
+        return None
     return Start(longer, one, gaz.seconds.get(x.low, frozenset()), gaz.seconds.get("~" + x.stem, frozenset()))
 
 
@@ -178,6 +183,12 @@ def _inside_person_name(toks: Tokens, m: Match, res: LangRes) -> bool:
         return True
     return m.first_tok == m.last_tok and is_first_name(texts[m.first_tok]) and \
         max(c.population for c in m.candidates) < 500_000
+
+
+def _report_countries(matches: list[Match]) -> set[str]:
+    """The countries of the unambiguous country and pack matches: their namesake cities are preferred."""
+    ones = [cands[0] for cands in map(attrgetter("candidates"), matches) if len(cands) == 1]
+    return {c.entity.country for c in ones if c.priority >= COUNTRY and c.entity.country}
 
 
 def choose(cands: tuple[Candidate, ...], countries: set[str]) -> Candidate:
@@ -224,13 +235,20 @@ def is_first_name(word: str) -> bool:
     return _first_name_detector().get_gender(plain) != "unknown"
 
 
+_PAIRABLE = re.compile(rb"\x01(?=.?\x01)", re.DOTALL)  # a true flag with another one or two places on
+
+
 def _runs(toks: Tokens, taken: set[int], name: list[bool]) -> list[tuple[int, int]]:
-    """Maximal runs of adjacent name tokens (particles and hyphenated parts allowed inside)."""
+    """Maximal runs of two or more adjacent name tokens (particles and hyphenated parts allowed inside).
+
+    A run can only start at a name token with another one next to it or one further on, so only those
+    are tried (found by a regex over the flags as bytes): most name tokens are lone sentence openers."""
     texts, gaps = toks.texts, toks.gaps
     runs: list[tuple[int, int]] = []
-    n = len(texts)
-    for i in compress(range(n), name):
-        if i in taken or (runs and i <= runs[-1][1]):
+    n, end = len(texts), -1
+    for m in _PAIRABLE.finditer(bytes(name)):
+        i = m.start()
+        if i <= end or i in taken:
             continue
         j = i
         while j + 1 < n and j + 1 not in taken and j - i < 5:
@@ -243,7 +261,9 @@ def _runs(toks: Tokens, taken: set[int], name: list[bool]) -> list[tuple[int, in
                 j += 2
             else:
                 break
-        runs.append((i, j))
+        if j > i:  # a lone word is no run (and covers nothing a later run could start in)
+            runs.append((i, j))
+            end = j
     return runs
 
 
@@ -255,8 +275,6 @@ def new_names(text: str, toks: Tokens, taken: set[int], res: LangRes, lang: str 
     out: list[Mention] = []
     texts, starts, ends, _ = toks
     for i, j in _runs(toks, taken, _name_flags(texts, res) if names is None else names):
-        if j == i:
-            continue  # every kind below takes two words or more
         k = next((x for x in range(i, j) if is_first_name(texts[x])), None)
         if k is not None:
             start, etype = k, "person"
@@ -304,7 +322,8 @@ def resolve_surnames(text: str, toks: Tokens, taken: set[int], people: list[Ment
     found = set(compress(range(len(texts)), map(by_last.__contains__, texts)))
     if is_cyrillic(text):  # Cyrillic tokens are also found by their stem
         infos = token_infos(texts) if infos is None else infos
-        found.update(k for k, x in enumerate(infos) if x.cyrillic and x.stem in by_last)
+        hits = compress(range(len(infos)), map(by_last.__contains__, map(attrgetter("stem"), infos)))
+        found.update(k for k in hits if infos[k].cyrillic)
     for idx in sorted(found - taken):
         word, start = texts[idx], toks.starts[idx]
         full = by_last.get(word) or (by_last.get(stem(word)) if is_cyrillic(word) else None)
@@ -316,25 +335,24 @@ def resolve_surnames(text: str, toks: Tokens, taken: set[int], people: list[Ment
 def run(report: Report, ctx: Context) -> Report:
     text = report.text
     toks = tokens(text)
-    infos = token_infos(toks.texts)
-    matches = match_names(text, toks, ctx.gazetteer, infos)
-    countries = {c.entity.country for c, *more in (m.candidates for m in matches)
-                 if not more and c.priority >= COUNTRY and c.entity.country}
+    matches = match_names(text, toks, ctx.gazetteer)
+    countries = _report_countries(matches)
     mentions = []
     taken: set[int] = set()
     res = ctx.lang(report.language)
     starts = set(map(itemgetter(0), sentences(text)))
     for m in matches:
-        best = m.candidates[0] if len(m.candidates) == 1 else choose(m.candidates, countries)
+        start, end, first, last, cands = m
+        best = cands[0] if len(cands) == 1 else choose(cands, countries)
         if best.priority == CITY and _inside_person_name(toks, m, res):
             continue
-        if best.entity.type == "outlet" and m.start in starts and _common_phrase(text[m.start:m.end], report.language):
-            continue  # "Die Zeit drängt": a sentence opening with ordinary words, not the paper
         e = best.entity
-        mentions.append(Mention(text[m.start:m.end], m.start, m.end, e.id, e.name, e.type, e.wikidata, e.description))
-        taken.update(range(m.first_tok, m.last_tok + 1))
+        if e.type == "outlet" and start in starts and _common_phrase(text[start:end], report.language):
+            continue  # "Die Zeit drängt": a sentence opening with ordinary words, not the paper
+        mentions.append(Mention(text[start:end], start, end, e.id, e.name, e.type, e.wikidata, e.description))
+        taken.update(range(first, last + 1))
     fresh = new_names(text, toks, taken, res, report.language)
     for new in fresh:
         taken.update(range(bisect_left(toks.starts, new.start), bisect_left(toks.starts, new.end)))
-    later = resolve_surnames(text, toks, taken, fresh, infos)
+    later = resolve_surnames(text, toks, taken, fresh)
     return replace(report, mentions=tuple(sorted(mentions + fresh + later, key=attrgetter("start"))))

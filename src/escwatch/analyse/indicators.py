@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import replace
 from functools import lru_cache
 from typing import cast
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.scan import Scanner
 from escwatch.analyse.text import by_sentence, sentences
+from escwatch.lang import load_lang
 from escwatch.packs import Pack
-from escwatch.records import IndicatorHit, Report
+from escwatch.records import IndicatorHit, Report, replace
 
 Fills = dict[tuple[str, str], dict[int, str]]  # (indicator, role) -> {sentence index: filling text}
 NO_FILLS: dict[int, str] = {}
@@ -24,8 +24,10 @@ NO_FILLS: dict[int, str] = {}
 
 @lru_cache(maxsize=32)
 def scanner(pack: Pack, lang: str | None) -> Scanner:
-    return Scanner.build(((ind.id, name), p) for ind in pack.indicators.values()
-                         for name, role in ind.roles.items() for p in role.patterns_for(lang))
+    """The role patterns of a language, labelled (indicator, role); sharing the language's word table."""
+    return Scanner.build((((ind.id, name), p) for ind in pack.indicators.values()
+                          for name, role in ind.roles.items() for p in role.patterns_for(lang)),
+                         table=load_lang(lang or "en").words)
 
 
 def _fills(report: Report, pack: Pack, sents: list[tuple[int, int]]) -> Fills:

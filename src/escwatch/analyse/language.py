@@ -7,14 +7,13 @@ is recorded as Bulgarian, not forced into Russian.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
 from escwatch.analyse.context import Context
 from escwatch.lang import load_lang
-from escwatch.records import Report
+from escwatch.records import Report, replace
 
 NEIGHBOURS = ("bg", "be", "cs", "sk", "sr", "hr", "sl", "ro", "it", "es", "pt", "sv", "da", "nb", "fi", "lt",
               "lv", "et", "hu", "tr", "kk", "af")

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from escwatch.analyse.context import Context
-from escwatch.records import PlaceRef, Report
+from escwatch.records import PlaceRef, Report, replace
 
 PLACE_TYPES = {"place", "site"}
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, compress
 from operator import itemgetter
+from re import _casefix  # type: ignore[attr-defined]  # the extra case-insensitive equivalences
 from re import _constants as sre_c  # type: ignore[attr-defined]  # Python >= 3.11: read literal prefixes
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -249,41 +250,165 @@ def start_finder(pattern: str, flags: int) -> re.Pattern[str] | None:
     return re.compile(_union(firsts) + r"(?<=(?=" + "|".join(alts) + r")[\s\S])", flags)
 
 
+def _fold_table() -> dict[int, int]:
+    """Lower-cased character -> one representative of the characters the regex engine takes for it when
+    ignoring case beyond lower-casing (``ſ`` for ``s``, ``ᲃ`` for ``с``)."""
+    rep: dict[int, int] = {}
+    for c, extra in _casefix._EXTRA_CASES.items():
+        group = {c, *extra, *(rep.get(x, x) for x in (c, *extra))}
+        low = min(group)
+        for x in list(rep):
+            if rep[x] in group:
+                rep[x] = low
+        rep.update(dict.fromkeys(group, low))
+    return {c: r for c, r in rep.items() if c != r}
+
+
+FOLD = _fold_table()  # str.translate table: a window and a key match alike when their folds are equal
+
+
+def _non_word(op: object, av: Any) -> int | None:
+    """The least number of characters an item consumes when it consumes only non-word characters, else None."""
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+        lo, _hi, sub = av
+        inner = _non_word(*sub[0]) if len(sub) == 1 else None
+        return None if inner is None else lo * inner
+    if op is sre_c.LITERAL:
+        return None if _word_char(chr(av)) else 1
+    if op is sre_c.IN and av and av[0][0] is not sre_c.NEGATE:
+        for o, a in av:
+            if o is sre_c.LITERAL and not _word_char(chr(a)):
+                continue
+            if o is sre_c.CATEGORY and a in (sre_c.CATEGORY_SPACE, sre_c.CATEGORY_NOT_WORD):
+                continue
+            return None
+        return 1
+    return None
+
+
+def _word_char(c: str) -> bool:
+    """What ``\\w`` matches (one character)."""
+    return c.isalnum() or c == "_"
+
+
+def _starts_word(op: object, av: Any) -> bool:
+    """A zero-width item that holds only where a word character next would begin a word."""
+    if op is sre_c.AT:
+        return av in (sre_c.AT_BOUNDARY, sre_c.AT_BEGINNING, sre_c.AT_BEGINNING_STRING)
+    if op is sre_c.ASSERT_NOT:
+        return (av[0], list(av[1])) == _NOT_AFTER_WORD
+    if op is sre_c.ASSERT and av[0] == -1:  # a lookbehind ending in a non-word character
+        return bool(av[1]) and _non_word(*list(av[1])[-1]) == 1
+    if op is sre_c.SUBPATTERN and len(av[-1]) == 1:
+        return _starts_word(*next(iter(av[-1])))
+    if op is sre_c.BRANCH:
+        return all(len(alt) == 1 and _starts_word(*next(iter(alt))) for alt in av[1])
+    return False
+
+
+def word_head(pattern: str, flags: int) -> set[str] | None:
+    """The (folded) keys of the word every match of ``pattern`` begins at or in the non-word characters just
+    before (``\\s+said``, ``,\\s*(?:said|added)``, ``(?<=\\bon )May``), or None when it is not so.
+
+    Such a pattern can only start between the end of the word before and a word with one of these keys: the
+    scanner tries it there instead of running a start finder over the whole text."""
+    try:
+        items = list(sre_parse.parse(pattern, flags))
+    except re.error:
+        return None
+    i, gap, bounded = 0, 0, False
+    while i < len(items):
+        op, av = items[i]
+        if op in _ZERO_WIDTH or op is sre_c.AT or (op in (sre_c.SUBPATTERN, sre_c.BRANCH) and _starts_word(op, av)):
+            bounded = bounded or _starts_word(op, av)
+        elif (width := _non_word(op, av)) is not None:
+            gap += width
+        else:
+            break
+        i += 1
+    keys = _prefixes(items[i:], KEY)
+    if not (gap or bounded) or "" in keys or len(keys) > MAX_KEYS or not all(_word_char(k[0]) for k in keys):
+        return None
+    return {k.translate(FOLD) for k in keys}
+
+
 def finditer(rx: re.Pattern[str], finder: re.Pattern[str] | None, text: str, start: int = 0,
              end: int | None = None) -> list[re.Match[str]]:
     """``rx.finditer(text, start, end)``, trying ``rx`` only where ``finder`` (``start_finder``) matches."""
     end = len(text) if end is None else end
     if finder is None:
         return list(rx.finditer(text, start, end))
+    return _match_at(rx, (w.start() for w in finder.finditer(text, start, end)), text, end)
+
+
+def _match_at(rx: re.Pattern[str], starts: Iterable[int], text: str, end: int) -> list[re.Match[str]]:
+    """``rx.finditer`` on text[:end] when every match starts at one of ``starts`` (ascending): tried there,
+    going on after each match."""
     out = []
-    pos = start
-    for w in finder.finditer(text, start, end):
-        p = w.start()
+    pos = 0
+    for p in starts:
         if p >= pos and (m := rx.match(text, p, end)):
             out.append(m)
-            pos = m.end()  # never empty (start_finder refuses patterns that can match empty)
+            pos = m.end()  # never empty (start finders and word heads refuse patterns that can match empty)
     return out
 
 
+NO_STARTS = re.compile("(?!)")  # the start finder of a scanned pattern all of whose alternatives have word heads
+
+_first = itemgetter(0)  # a candidate's or a word hit's position
 Candidate = tuple[int, object, re.Pattern[str], int]  # (position, label, regex, scanned pattern number or -1)
 Entries = tuple[tuple[object, re.Pattern[str]], ...]  # indexed (label, regex) pairs
-MAX_WINDOWS = 200_000  # bound on a scanner's memo of word windows
+MAX_WINDOWS = 200_000  # bound on a word table's memo of word windows
 
 
-class _Windows(dict[str, Entries]):
-    """Window (a word's first KEY lower-cased characters) -> the indexed patterns whose key begins it: by key
-    length, then in index order; () for none. Filled as windows are met."""
+class _Memo(dict[str, tuple[tuple[int, Any], ...]]):
+    """Window (a word's first KEY lower-cased characters) -> (member, what it tries there) for each member of
+    a word table that tries something there. Filled as windows are met."""
 
-    def __init__(self, index: dict[str, list[tuple[object, re.Pattern[str]]]], lengths: tuple[int, ...]) -> None:
+    def __init__(self, members: tuple[Callable[[str], Any], ...]) -> None:
         super().__init__()
-        self.index, self.lengths = index, lengths
+        self.members = members
 
-    def __missing__(self, window: str) -> Entries:
+    def __missing__(self, window: str) -> tuple[tuple[int, Any], ...]:
         if len(self) > MAX_WINDOWS:
             self.clear()
-        got = self[window] = tuple(e for n in self.lengths if n <= len(window)
-                                         for e in self.index.get(window[:n], ()))
+        got = self[window] = tuple((i, w) for i, lookup in enumerate(self.members) if (w := lookup(window)))
         return got
+
+
+class WordTable:
+    """The words of a text looked up once for several scanners that read the same texts (one language's):
+    each window is looked up in one memo for all of them, instead of in one per scanner."""
+
+    def __init__(self) -> None:
+        self._memo = _Memo(())
+        self._last: tuple[str, list[list[tuple[int, Any]]]] | None = None
+
+    def join(self, lookup: Callable[[str], Any]) -> int:
+        """Add a member (``lookup``: window -> what it tries at a word with that window, falsy for nothing);
+        returns its slot. The memo starts afresh (made anew, so that a scan under way keeps its own)."""
+        self._memo = _Memo((*self._memo.members, lookup))
+        self._last = None
+        return len(self._memo.members) - 1
+
+    def hits(self, text: str, slot: int) -> list[tuple[int, Any]]:
+        """(word start, what member ``slot`` tries there) for each word of text where it tries something, in
+        order; found for every member at once, kept for the last text."""
+        last = self._last
+        if last is None or last[0] is not text or slot >= len(last[1]):
+            last = self._last = (text, self._distribute(text))
+        return last[1][slot]
+
+    def _distribute(self, text: str) -> list[list[tuple[int, Any]]]:
+        """Per member, its hits in text: one memo lookup per word for all members."""
+        memo = self._memo
+        at, _, windows = _words(text)
+        found = list(map(memo.__getitem__, windows))
+        per: list[list[tuple[int, Any]]] = [[] for _ in memo.members]
+        for pos, got in compress(zip(at, found, strict=True), found):
+            for slot, what in got:
+                per[slot].append((pos, what))
+        return per
 
 
 @dataclass
@@ -294,11 +419,19 @@ class Scanner:
     lengths: tuple[int, ...]
     rest: list[tuple[object, re.Pattern[str]]]
     rest_starts: list[re.Pattern[str] | None] | None = None  # per scanned pattern, where its matches can start
-    _windows: _Windows = field(init=False, repr=False, compare=False)
+    heads: dict[str, tuple[int, ...]] = field(default_factory=dict)  # folded key -> scanned patterns with word heads
+    table: WordTable = field(default_factory=WordTable, repr=False, compare=False)  # shared by one language's scanners
+    _slot: int | None = field(default=None, init=False, repr=False, compare=False)
+    _head_slot: int | None = field(default=None, init=False, repr=False, compare=False)
+    _last_heads: tuple[str, dict[int, list[int]]] | None = field(default=None, init=False, repr=False,
+                                                                 compare=False)
     _last: tuple[str, list[int], list[Candidate]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def build(cls, labelled: Iterable[tuple[object, str]], flags: int = re.IGNORECASE) -> Scanner:
+    def build(cls, labelled: Iterable[tuple[object, str]], flags: int = re.IGNORECASE,
+              table: WordTable | None = None) -> Scanner:
+        """A scanner of labelled patterns; ``table``: the word table it shares with the scanners of the same
+        texts (its own when None)."""
         by_key: dict[str, dict[object, list[str]]] = {}
         rest: dict[object, list[str]] = {}
         for label, pattern in labelled:
@@ -311,11 +444,16 @@ class Scanner:
         index = {k: [(label, rx) for label, ps in labels.items() for rx in _alternation(ps, flags)]
                  for k, labels in by_key.items()}
         scanned = [(label, re.compile("|".join(f"(?:{p})" for p in ps), flags)) for label, ps in rest.items()]
-        return cls(index, tuple(sorted({len(k) for k in index})), scanned,
-                   [start_finder(rx.pattern, flags) for _, rx in scanned])
-
-    def __post_init__(self) -> None:
-        self._windows = _Windows(self.index, self.lengths)
+        heads: dict[str, dict[int, None]] = {}
+        finders: list[re.Pattern[str] | None] = []
+        for r, ps in enumerate(rest.values()):
+            keyed = [word_head(p, flags) for p in ps]
+            for key in set().union(*(k for k in keyed if k)):
+                heads.setdefault(key, {})[r] = None
+            others = [p for p, k in zip(ps, keyed, strict=True) if not k]
+            finders.append(start_finder("|".join(f"(?:{p})" for p in others), flags) if others else NO_STARTS)
+        return cls(index, tuple(sorted({len(k) for k in index})), scanned, finders,
+                   {k: tuple(rs) for k, rs in heads.items()}, table or WordTable())
 
     def matches(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[object, re.Match[str]]]:
         """Every (label, match), by start: at one position the indexed ones (per index key, the first of a
@@ -327,27 +465,69 @@ class Scanner:
                 m = rx.match(text, pos, end)
                 if m:
                     out.append((label, m))
-        finders = self.rest_starts or [None] * len(self.rest)
         n = len(out)
-        for (label, rx), finder in zip(self.rest, finders, strict=True):
-            out.extend((label, m) for m in finditer(rx, finder, text, start, end))
+        for r, (label, rx) in enumerate(self.rest):
+            starts = self._starts(r, text, start, end)
+            found = rx.finditer(text, start, end) if starts is None else _match_at(rx, starts, text, end)
+            out.extend((label, m) for m in found)
         if len(out) > n and (n or len(self.rest) > 1):
             out.sort(key=_match_start)  # stable
         return out
 
-    def _at_words(self, text: str, start: int, end: int) -> Iterator[tuple[int, Entries]]:
+    def _at_words(self, text: str, start: int, end: int) -> list[tuple[int, Entries]]:
         """(word start, the indexed patterns to try there) for each word of text[start:end] that begins with
         a key (as a word's start in the whole text: one cut by ``start`` is not a word there).
 
         A candidate whose key runs past ``end`` cannot match before it, so where the word ends does not matter."""
         if not self.index:
-            return iter(())
-        at, _, windows = _words(text)
+            return []
+        if self._slot is None:
+            self._slot = self.table.join(self._entries)
+        hits = self.table.hits(text, self._slot)
         if start or end < len(text):
-            lo, hi = bisect_left(at, start), bisect_left(at, end)
-            at, windows = at[lo:hi], windows[lo:hi]
-        found = list(map(self._windows.__getitem__, windows))
-        return compress(zip(at, found, strict=True), found)
+            hits = hits[bisect_left(hits, start, key=_first):bisect_left(hits, end, key=_first)]
+        return hits
+
+    def _entries(self, window: str) -> Entries:
+        """The indexed patterns whose key begins ``window``: by key length, then in index order."""
+        return tuple(e for n in self.lengths if n <= len(window) for e in self.index.get(window[:n], ()))
+
+    def _starts(self, r: int, text: str, start: int, end: int) -> list[int] | None:
+        """Where scanned pattern ``r`` may match in text[start:end], ascending (a few more do no harm); None
+        when it must be scanned for everywhere."""
+        finder = (self.rest_starts or [None] * len(self.rest))[r]
+        if finder is None:
+            return None
+        got = [] if finder is NO_STARTS else [w.start() for w in finder.finditer(text, start, end)]
+        worded = self._head_starts(text).get(r) if self.heads else None
+        if worded:
+            if start or end < len(text):
+                worded = worded[bisect_left(worded, start):bisect_left(worded, end)]
+            got = sorted({*got, *worded}) if got else worded
+        return got
+
+    def _head_starts(self, text: str) -> dict[int, list[int]]:
+        """Per scanned pattern with word heads, where it may start in text: from the end of the word before
+        each word with one of its keys to that word's start. Kept for the last text."""
+        last = self._last_heads
+        if last is not None and last[0] is text:
+            return last[1]
+        if self._head_slot is None:
+            self._head_slot = self.table.join(self._head_entries)
+        at, words, _ = _words(text)
+        out: dict[int, list[int]] = {}
+        for pos, rs in self.table.hits(text, self._head_slot):
+            i = bisect_left(at, pos)
+            gap = range(at[i - 1] + len(words[i - 1]) if i else 0, pos + 1)
+            for r in rs:
+                out.setdefault(r, []).extend(gap)
+        self._last_heads = (text, out)
+        return out
+
+    def _head_entries(self, window: str) -> tuple[int, ...]:
+        """The scanned patterns with a word head whose key begins ``window`` (both folded)."""
+        folded = window.translate(FOLD)
+        return tuple(dict.fromkeys(r for n in range(1, len(folded) + 1) for r in self.heads.get(folded[:n], ())))
 
     def scan(self, text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[object, re.Match[str]]]:
         """Every (label, match), as ``matches``."""
@@ -399,15 +579,14 @@ class Scanner:
         last = self._last
         if last is not None and last[0] is text:
             return last[1], last[2]
-        finders = self.rest_starts or [None] * len(self.rest)
-        if None in finders:
+        if None in (self.rest_starts or [None] * len(self.rest)):
             return None
         cands: list[Candidate] = [(pos, label, rx, -1) for pos, entries in self._at_words(text, 0, len(text))
                                   for label, rx in entries]
-        for r, ((label, rx), finder) in enumerate(zip(self.rest, finders, strict=True)):
-            cands += [(w.start(), label, rx, r) for w in finder.finditer(text)]  # type: ignore[union-attr]
+        for r, (label, rx) in enumerate(self.rest):
+            cands += [(p, label, rx, r) for p in self._starts(r, text, 0, len(text)) or ()]
         if self.rest:
-            cands.sort(key=itemgetter(0))  # stable: at one position the indexed ones, then the scanned in order
+            cands.sort(key=_first)  # stable: at one position the indexed ones, then the scanned in order
         at = [c[0] for c in cands]
         self._last = (text, at, cands)
         return at, cands

@@ -4,12 +4,11 @@ Svoboda", "(AFP)" — normalised to the pack's outlet names where known."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from escwatch.analyse.context import Context
 from escwatch.analyse.text import by_sentence, sentences
 from escwatch.lang import ATTRIBUTION_KEYS, LangRes, union
-from escwatch.records import CitedSource, Mention, Report
+from escwatch.records import CitedSource, Mention, Report, replace
 
 SOURCE_LINE = re.compile(r"(?im)^[^\n]{0,40}?\b(?:Bron(?:nen)?|Source[sn]?|Quelle[n]?|Źródło|Источник|Джерело)"
                          r"\s*:\s*(?P<list>[^\n]+)$")
@@ -18,6 +17,7 @@ DATELINE = re.compile(r"\((?P<name>Reuters|AFP|AP|dpa|ANP|Belga|PAP|TASS|ТАС�
                       r"Interfax|Интерфакс|Ukrinform|UNIAN|BelTA|Xinhua|EFE|ANSA)\)")
 DASH_DATELINE = re.compile(r"(?m)^[A-ZА-ЯЁІЇЄҐ][A-ZА-ЯЁІЇЄҐ\-. ]{2,30},[^\n—–]{0,30}?\s[—–-]\s")
 WORD = re.compile(r"\w+")
+NAME_WORD = re.compile(r"[\w’'\-]+")  # a word of a name ("Russian-controlled", "O’Brien")
 SOURCE_TYPES = {"outlet", "person", "org", "unit"}
 WINDOW = 80
 
@@ -39,49 +39,74 @@ def _from_line(report: Report, mentions: tuple[Mention, ...]) -> list[CitedSourc
     return out
 
 
+class _Cited(dict[str, CitedSource]):
+    """The cited sources by case-folded name, the first found of each kept: a mention whose name is cited
+    already is not cited again (nor checked)."""
+
+    def add(self, source: CitedSource) -> None:
+        self.setdefault(source.name.casefold(), source)
+
+    def has(self, m: Mention) -> bool:
+        return m.name.casefold() in self
+
+    def cite(self, m: Mention, via: str) -> None:
+        key = m.name.casefold()
+        if key not in self:
+            self[key] = _cite(m, via)
+
+
 def run(report: Report, ctx: Context) -> Report:
     res = ctx.lang(report.language)
     text = report.text
     mentions = report.mentions
-    found = _from_line(report, mentions)
+    cited = _Cited()
+    for c in _from_line(report, mentions):
+        cited.add(c)
     sents = sentences(text)
-    for (s, e), here in zip(sents, by_sentence(mentions, sents), strict=True):
-        cands = [m for m in here if m.type in SOURCE_TYPES]
-        marks = res.scan(ATTRIBUTION_KEYS, text, s, e)
-        for key in ("source_markers", "according_to"):
-            for mk in marks.get(key, ()):
-                a = mk.end()
-                near = [m for m in cands if 0 <= m.start - a <= WINDOW and (
-                    m.type == "outlet" or len(WORD.findall(text[a:m.start])) <= 5)]  # "volgens de Poolse analist X"
-                if near:  # ", said X" introduces a speaker, "according to X" a source
-                    via = "said" if any(res.is_speech_verb(w) for w in WORD.findall(mk.group())) else "according_to"
-                    found.append(_cite(near[0], via))
-                elif phrase := _named_phrase(text, a, e):  # "according to the Enerhodar administration"
-                    found.append(phrase)
-        for mk in marks.get("according_to_after", ()):
-            b = mk.start()
-            near = [m for m in cands if 0 <= b - m.end <= WINDOW]
-            if near:
-                found.append(_cite(near[-1], "said"))
+    marks_in = res.scanner(ATTRIBUTION_KEYS).by_label_in  # res.scan(ATTRIBUTION_KEYS, ...), looked up once
+    sourced = [m for m in mentions if m.type in SOURCE_TYPES]
+    for (s, e), cands in zip(sents, by_sentence(sourced, sents), strict=True):
+        marks = marks_in(text, s, e)
+        if marks:  # most sentences have no marker
+            _marked(text, e, marks, cands, res, cited)
         for m in cands:
             # an outlet is named to say it reported, broadcast or was told something; an organisation
             # next to a verb of saying ("teilte das Ifo-Institut mit") is a source too
             if m.type == "outlet":
-                found.append(_cite(m, "named"))
-            elif m.type in ("org", "unit") and _next_to_speech(text, m, res):
-                found.append(_cite(m, "said"))
+                cited.cite(m, "named")
+            elif m.type in ("org", "unit") and not cited.has(m) and _next_to_speech(text, m, res):
+                cited.cite(m, "said")
     for dl in DASH_DATELINE.finditer(text[:1500]):  # "МОСКВА, 9 окт — РИА Новости."
         ment = next((x for x in mentions if x.start == dl.end() and x.type == "outlet"), None)
         if ment:
-            found.append(_cite(ment, "dateline"))
+            cited.cite(ment, "dateline")
     for dl in DATELINE.finditer(text[:400]):
         ment = next((x for x in mentions if x.start >= dl.start("name") and x.type == "outlet"), None)
-        found.append(CitedSource(ment.name if ment else dl.group("name"), dl.group("name"), dl.start("name"),
-                                 dl.end("name"), ment.entity_id if ment else None, "dateline"))
-    unique: dict[str, CitedSource] = {}
-    for c in found:
-        unique.setdefault(c.name.casefold(), c)
-    return replace(report, cited_sources=tuple(sorted(unique.values(), key=lambda c: c.start)))
+        cited.add(CitedSource(ment.name if ment else dl.group("name"), dl.group("name"), dl.start("name"),
+                              dl.end("name"), ment.entity_id if ment else None, "dateline"))
+    return replace(report, cited_sources=tuple(sorted(cited.values(), key=lambda c: c.start)))
+
+
+def _marked(text: str, e: int, marks: dict[object, list[re.Match[str]]], cands: list[Mention], res: LangRes,
+            cited: _Cited) -> None:
+    """Cite what the attribution markers of a sentence ending at ``e`` point to: the mention (or unknown name)
+    after "according to X" / ", said X", the mention before "X said"."""
+    for key in ("source_markers", "according_to"):
+        for mk in marks.get(key, ()):
+            a = mk.end()
+            near = next((m for m in cands if 0 <= m.start - a <= WINDOW and (
+                m.type == "outlet" or len(WORD.findall(text, a, m.start)) <= 5)), None)  # "volgens de Poolse analist X"
+            if near is not None:  # ", said X" introduces a speaker, "according to X" a source
+                if not cited.has(near):
+                    via = "said" if any(map(res.is_speech_verb, WORD.findall(mk.group()))) else "according_to"
+                    cited.cite(near, via)
+            elif phrase := _named_phrase(text, a, e):  # "according to the Enerhodar administration"
+                cited.add(phrase)
+    for mk in marks.get("according_to_after", ()):
+        b = mk.start()
+        last = next((m for m in reversed(cands) if 0 <= b - m.end <= WINDOW), None)  # the nearest before it
+        if last is not None:
+            cited.cite(last, "said")
 
 
 DETERMINERS = {"the", "de", "het", "die", "der", "das", "den", "la", "le", "les", "l", "een", "a", "an"}
@@ -96,7 +121,7 @@ INSTITUTIONAL = {"administration", "authorities", "government", "ministry", "off
 def _named_phrase(text: str, a: int, end: int) -> CitedSource | None:
     """A name right after an according-to marker that the gazetteer did not know: a run of capitalised
     words, optionally followed by an institutional noun ("the Russian-controlled Enerhodar administration")."""
-    words = [(m.group(), m.start(), m.end()) for m in re.finditer(r"[\w’'\-]+", text[a:min(end, a + 120)])]
+    words = [(m.group(), m.start(), m.end()) for m in NAME_WORD.finditer(text[a:min(end, a + 120)])]
     while words and words[0][0].lower() in DETERMINERS:
         words = words[1:]
     if not words or not words[0][0][:1].isupper() or words[0][0] in union("not_names"):
@@ -115,8 +140,11 @@ def _named_phrase(text: str, a: int, end: int) -> CitedSource | None:
 
 
 def _next_to_speech(text: str, m: Mention, res: LangRes) -> bool:
-    around = WORD.findall(text[max(0, m.start - 40):m.start])[-2:] + WORD.findall(text[m.end:m.end + 40])[:2]
-    return any(res.is_speech_verb(w) for w in around)
+    """A verb of saying is among the two words before the mention or the two after it (within 40 characters;
+    ``findall`` with bounds reads ``\\w+`` words as on the slice, without copying it)."""
+    before = WORD.findall(text, max(0, m.start - 40), m.start)[-2:]
+    after = WORD.findall(text, m.end, m.end + 40)[:2]
+    return any(map(res.is_speech_verb, before)) or any(map(res.is_speech_verb, after))
 
 
 def _cite(m: Mention, via: str) -> CitedSource:

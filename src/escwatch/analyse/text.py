@@ -78,7 +78,7 @@ def _sentences(text: str) -> tuple[tuple[int, int], ...]:
         a = m.start()
         if text[a] != "\n":
             a += 1  # the end is after the mark; only a full stop can end an abbreviation
-        if "\n" in m.group() or text[a - 1] != "." or not ABBREV.search(text[max(0, a - 8):a]):
+        if "\n" in m.group() or text[a - 1] != "." or not _abbreviation(text, a):
             spans.append((start, a + len(m.group("close") or "")))
             start = m.end()
     spans.append((start, len(text)))
@@ -91,6 +91,15 @@ def _sentences(text: str) -> tuple[tuple[int, int], ...]:
         if e > s:
             out.append((s, e))
     return tuple(out)
+
+
+def _abbreviation(text: str, a: int) -> bool:
+    """The full stop at ``a - 1`` ends an abbreviation ("Dr.", "z.B."). ABBREV's words are at most five
+    characters after a word boundary, so after five letters or digits in a row (most sentence ends) it
+    cannot match: that check in C spares the regex."""
+    if a >= 7 and text[a - 7:a - 2].isalnum():
+        return False
+    return ABBREV.search(text[max(0, a - 8):a]) is not None
 
 
 def is_cyrillic(word: str) -> bool:

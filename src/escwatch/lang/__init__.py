@@ -10,7 +10,7 @@ from itertools import compress
 from pathlib import Path
 from typing import Any, cast
 
-from escwatch.analyse.scan import Scanner, words_of
+from escwatch.analyse.scan import Scanner, WordTable, words_of
 from escwatch.errors import PackSchemaError
 
 HERE = Path(__file__).parent
@@ -36,12 +36,12 @@ class Phrases:
     them; each phrase is tried only at word starts that begin like it (``Scanner``) when every phrase starts
     with a word character, where ``(?<!\\w)`` is ``\\b``."""
 
-    def __init__(self, phrases: list[str], flags: int) -> None:
+    def __init__(self, phrases: list[str], flags: int, table: WordTable | None = None) -> None:
         ordered = sorted(phrases, key=len, reverse=True)
         self.rx = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(p) for p in ordered)})(?!\w)", flags)
         self.scanner: Scanner | None = None
         if all(_word_char(p[:1] or " ") for p in ordered):
-            sc = Scanner.build(((None, rf"\b{re.escape(p)}(?!\w)") for p in ordered), flags)
+            sc = Scanner.build(((None, rf"\b{re.escape(p)}(?!\w)") for p in ordered), flags, table)
             self.scanner = None if sc.rest else sc
 
     def finditer(self, text: str) -> list[re.Match[str]]:
@@ -68,9 +68,9 @@ def _no_overlaps(found: list[re.Match[str]]) -> list[re.Match[str]]:
     return out
 
 
-def _phrases(phrases: list[str], flags: int) -> Phrases | None:
+def _phrases(phrases: list[str], flags: int, table: WordTable | None = None) -> Phrases | None:
     """Whole-word occurrences of any phrase, longest first."""
-    return Phrases(phrases, flags) if phrases else None
+    return Phrases(phrases, flags, table) if phrases else None
 
 
 @dataclass(frozen=True)  # not slots: speech_prefixes is cached on the instance
@@ -89,7 +89,8 @@ class LangRes:
         """The patterns under ``keys`` as one scanner, labelled by key."""
         if keys not in self._scanners:
             flags = re.IGNORECASE | (re.MULTILINE if set(keys) & LINE_KEYS else 0)
-            self._scanners[keys] = Scanner.build(((k, p) for k in keys for p in self.patterns.get(k, ())), flags)
+            self._scanners[keys] = Scanner.build(((k, p) for k in keys for p in self.patterns.get(k, ())), flags,
+                                                 self.words)
         return self._scanners[keys]
 
     def scan(self, keys: tuple[str, ...], text: str, start: int = 0,
@@ -108,6 +109,11 @@ class LangRes:
     @cached_property
     def _scanners(self) -> dict[tuple[str, ...], Scanner]:
         return {}
+
+    @cached_property
+    def words(self) -> WordTable:
+        """The word table this language's scanners share (each text's words are looked up once for all)."""
+        return WordTable()
 
     def is_speech_verb(self, word: str) -> bool:
         """A verb of saying, also in a form the list lacks (podkreślał ~ podkreślił, заявляла ~ заявил)."""
@@ -214,7 +220,7 @@ class LangRes:
             return None
         exact, loose = (sorted(ps, key=len, reverse=True) for ps in self._region_kinds)
         sc = Scanner.build([(0, rf"\b(?-i:{re.escape(p)})(?!\w)") for p in exact]
-                           + [(1, rf"\b{re.escape(p)}(?!\w)") for p in loose], re.IGNORECASE)
+                           + [(1, rf"\b{re.escape(p)}(?!\w)") for p in loose], re.IGNORECASE, self.words)
         return None if sc.rest else sc
 
     @cached_property
@@ -223,7 +229,7 @@ class LangRes:
 
     @cached_property
     def _ranges_rx(self) -> Phrases | None:
-        return _phrases(list(self.ranges), re.IGNORECASE)
+        return _phrases(list(self.ranges), re.IGNORECASE, self.words)
 
     @cached_property
     def speech_prefixes(self) -> frozenset[str]:
