@@ -295,3 +295,92 @@ def test_title_says_checks_verbs_of_saying_first() -> None:
             assert quotes._title_says(text, s, e, res) == want, (s, e)
             got.append(want)
     assert any(got) and not all(got)
+
+
+TRICKY_NAMES = [
+    "The New York Times said New\nYork and Rio de Janeiro, not Rio de\nJaneiro, met in St. Petersburg today.",
+    "De minister sprak in Den Haag met de ambassadeur van de Verenigde Staten en het Verenigd\nKoninkrijk.",
+    "Путин прилетел в Нижний Новгород, а потом в Нижнем Новгороде выступил министр обороны России.",
+    "Spotkanie w Nowym Jorku: prezydent Stanów Zjednoczonych i premier Rosji; potem Nowy\nJork.",
+    "Le président parle à Saint-Pétersbourg et à Los Angeles, puis à Los\nAngeles. Los",
+    "Am Ende: New",
+]
+
+
+def test_gazetteer_matches_equal_a_plain_scan(ctx) -> None:  # type: ignore[no-untyped-def]
+    """match_names (per-word memos of starts and fitting second tokens, one line-break check per window)
+    finds what a plain scan trying every key length at every token finds, on cold and warm memos."""
+    from escwatch.analyse.entities import _INFO, NONE, match_names
+    from escwatch.analyse.text import tokens
+
+    gaz = ctx.gazetteer
+
+    def slow(text: str) -> list[tuple[int, int, int, int, tuple[object, ...]]]:
+        toks = tokens(text)
+        texts, starts, ends, n = toks.texts, toks.starts, toks.ends, len(toks.texts)
+        out, i = [], 0
+        while i < n:
+            x = _INFO[texts[i]]
+            lengths = gaz.lengths.get(x.low, NONE) | (gaz.lengths.get("~" + x.stem, NONE) if x.slavic else NONE)
+            for k in sorted(lengths, reverse=True) if x.word else ():
+                j = i + k - 1
+                if k > 1 and (j >= n or "\n" in text[ends[i]:starts[j]]
+                              or (not _INFO[texts[j]].word and texts[j] not in ".’'")):
+                    continue
+                if k > 1:
+                    y = _INFO[texts[i + 1]]
+                    if y.low not in gaz.seconds.get(x.low, ()) and y.stem not in gaz.seconds.get("~" + x.stem, ()):
+                        continue
+                cands = gaz.lookup_span(texts[i:j + 1], [_INFO[t] for t in texts[i:j + 1]])
+                if cands:
+                    out.append((starts[i], ends[j], i, j, tuple(cands)))
+                    i = j
+                    break
+            i += 1
+        return out
+
+    for _ in range(2):
+        for text in TRICKY_NAMES:
+            got = [tuple(m) for m in match_names(text, tokens(text), gaz)]
+            assert got == slow(text), text
+    assert any(m[3] > m[2] for m in slow(TRICKY_NAMES[0]))
+
+
+def test_tokens_split_equals_the_token_pattern() -> None:
+    """tokens() splits with a lookahead for a non-space added to TOKEN: the same parts as TOKEN alone,
+    also around odd spaces (no-break, thin, tab, line breaks), apostrophes and marks."""
+    import re
+
+    from escwatch.analyse.text import TOKEN, tokens
+
+    plain = re.compile(f"({TOKEN.pattern})")
+    texts = ["", " ", "a", " a ", "l'OTAN d’Europe 'x' ’ rock'n'roll ' ", "Putin\u00a0said\u2009—\tno.\n\n\u3000Ja!",
+             "...!?  «Да», — сказал он… 12,5% z.B. U.S.-Russia", "\u200b\ufeffword\u200bword_x ₂ ① ²"]
+    for text in texts:
+        toks = tokens(text)
+        parts = plain.split(text)
+        assert toks.texts == parts[1::2] == TOKEN.findall(text), text
+        assert toks.gaps == parts[0::2], text
+        assert [text[s:e] for s, e in zip(toks.starts, toks.ends, strict=True)] == toks.texts, text
+
+
+def test_sample_words_equal_words_of_lowered_sample() -> None:
+    """language._sample_words (the text's word table, cut and lower-cased at once) gives the words of the
+    lower-cased sample, also where the sample cuts a word and for letters that lower-case unlike a word
+    ("İ", a final "Σ")."""
+    import random
+
+    from escwatch.analyse import language
+
+    rng = random.Random(7)
+    alphabet = "aA bΣσςİiı.,'’-_1é\u0307ДдǅẞΩ\n"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        for cut in (1, 7, 20, 5000):
+            language.SAMPLE_CHARS, saved = cut, language.SAMPLE_CHARS
+            try:
+                want = language._WORD.findall(text[:cut].lower())
+                assert language._sample_words(text) == want, (text, cut)
+            finally:
+                language.SAMPLE_CHARS = saved
+

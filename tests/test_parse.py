@@ -71,3 +71,18 @@ def test_published_dates() -> None:
         parse_date(20221005)  # type: ignore[arg-type]
     with pytest.raises(WrongTypeError):
         parse_date("not a date at all, really")
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Putіn said", "Putin said"),  # a Cyrillic і between Latin letters
+    ("Mr Putо", "Mr Puto"),  # a Cyrillic о last: only Latin then Cyrillic
+    ("Пyтин заявил", "Путин заявил"),  # a Latin y after a Cyrillic letter
+    ("іPutin", "iPutin"),  # the Cyrillic letter first: only Cyrillic then Latin
+    ("Putin и Путин", "Putin и Путин"),  # both scripts, never in one word
+    ("Путин", "Путин"),
+])
+def test_fold_homoglyphs_finds_scripts_meeting_either_way(text: str, want: str) -> None:
+    """A word is folded whichever script comes first in it; text where the scripts never meet is kept."""
+    from escwatch.parse.clean import fold_homoglyphs
+
+    assert fold_homoglyphs(text) == want

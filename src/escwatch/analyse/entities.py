@@ -33,6 +33,7 @@ NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁІЇЄҐ][\w’'\-]*$")
 
 V = TypeVar("V")
 NONE: frozenset[int] = frozenset()
+NONE_STR: frozenset[str] = frozenset()
 WORD_START = re.compile(r"\w")
 ONE = frozenset({1})
 
@@ -60,15 +61,16 @@ def _token_info(word: str) -> TokenInfo:
 
 
 class Memo(dict[str, V]):
-    """A bounded memo that makes a missing value on lookup: ``list(map(memo.__getitem__, keys))`` runs in C
-    for the keys already known."""
+    """A bounded memo (emptied past ``limit`` keys) that makes a missing value on lookup:
+    ``list(map(memo.__getitem__, keys))`` runs in C for the keys already known."""
 
-    def __init__(self, make: Callable[[str], V]) -> None:
+    def __init__(self, make: Callable[[str], V], limit: int = 200_000) -> None:
         super().__init__()
         self.make = make
+        self.limit = limit
 
     def __missing__(self, key: str) -> V:
-        if len(self) > 200_000:
+        if len(self) > self.limit:
             self.clear()
         value = self[key] = self.make(key)
         return value
@@ -92,13 +94,11 @@ def token_infos(texts: list[str]) -> list[TokenInfo]:
 
 class Start(NamedTuple):
     """The gazetteer keys a token text starts: lengths over one token (longest first), its candidates as a
-    key itself (empty if none), and the second tokens of the longer keys (lower-cased; stems, for a Slavic
-    first token)."""
+    key itself (empty if none), and whether a next token text can be the second token of a longer key."""
 
     longer: tuple[int, ...]
     one: tuple[Candidate, ...]
-    next_low: frozenset[str]
-    next_stem: frozenset[str]
+    fits: Memo[bool]
 
 
 def match_names(text: str, toks: Tokens, gaz: Gazetteer) -> list[Match]:
@@ -106,43 +106,48 @@ def match_names(text: str, toks: Tokens, gaz: Gazetteer) -> list[Match]:
     next to a start, not listed for every token)."""
     out: list[Match] = []
     texts, tstarts, tends, _ = toks
-    memo = _memo(gaz.memo("entities"), "starts", lambda word: _start(word, _INFO[word], gaz))
+    memos = gaz.memo("entities")
+    memo = _memo(memos, "starts", lambda word: _start(word, _INFO[word], gaz))
     starts = list(map(memo.__getitem__, texts))
-    spans = gaz.memo("span")
+    keys = _memo(memos, "keys", lambda key: _key_candidates(key, gaz))
     n, free = len(texts), 0
     for i, st in zip(compress(range(n), starts), filter(None, starts), strict=True):  # most tokens start no key
         if i < free:
             continue
-        if st.longer and i + 1 < n:  # the longer keys are tried only if the next token fits
-            nxt = _INFO[texts[i + 1]]
-            if nxt.low in st.next_low or nxt.stem in st.next_stem:
-                m = _longer_match(text, toks, gaz, spans, i, st.longer)
-                if m is not None:
-                    out.append(m)
-                    free = m.last_tok + 1
-                    continue
+        if st.longer and i + 1 < n and st.fits[texts[i + 1]]:  # longer keys only if the next token fits
+            m = _longer_match(text, toks, keys, i, st.longer)
+            if m is not None:
+                out.append(m)
+                free = m.last_tok + 1
+                continue
         if st.one:
             out.append(Match(tstarts[i], tends[i], i, i, st.one))
             free = i + 1
     return out
 
 
-def _longer_match(text: str, toks: Tokens, gaz: Gazetteer, spans: dict[str, list[Candidate]], i: int,
+def _key_candidates(key: str, gaz: Gazetteer) -> tuple[Candidate, ...]:
+    """The candidates of a key of space-joined token texts (tokens have no spaces)."""
+    toks = key.split(" ")
+    return tuple(gaz.lookup_span(toks, token_infos(toks)))
+
+
+def _longer_match(text: str, toks: Tokens, keys: Memo[tuple[Candidate, ...]], i: int,
                   lengths: tuple[int, ...]) -> Match | None:
     """The longest key of one of ``lengths`` tokens (longest first) starting at token ``i``, if any;
-    ``spans`` is the gazetteer's memo of lookups by key, tried before the lookup itself."""
+    ``keys`` memoises _key_candidates. A line break (none inside a name) is looked for per length only if
+    there is one before the furthest token."""
     texts, tstarts, tends, _ = toks
     n = len(texts)
+    breaks = "\n" in text[tends[i]:tstarts[min(i + lengths[0], n) - 1]]
     for k in lengths:
         j = i + k - 1
         if j >= n or (not _INFO[texts[j]].word and texts[j] not in ".’'") \
-                or "\n" in text[tends[i]:tstarts[j]]:  # no line break inside a name
+                or (breaks and "\n" in text[tends[i]:tstarts[j]]):
             continue
-        cands = spans.get(" ".join(texts[i:j + 1]))
-        if cands is None:
-            cands = gaz.lookup_span(texts[i:j + 1], token_infos(texts[i:j + 1]))
+        cands = keys[" ".join(texts[i:j + 1])]
         if cands:
-            return Match(tstarts[i], tends[j], i, j, tuple(cands))
+            return Match(tstarts[i], tends[j], i, j, cands)
     return None
 
 
@@ -157,7 +162,19 @@ def _start(word: str, x: TokenInfo, gaz: Gazetteer) -> Start | None:
     longer = tuple(sorted(lengths - ONE, reverse=True))
     if not one and not longer:
         return None
-    return Start(longer, one, gaz.seconds.get(x.low, frozenset()), gaz.seconds.get("~" + x.stem, frozenset()))
+    return Start(longer, one, _fits(gaz.seconds.get(x.low, NONE_STR), gaz.seconds.get("~" + x.stem, NONE_STR)))
+
+
+def _fits(next_low: frozenset[str], next_stem: frozenset[str]) -> Memo[bool]:
+    """Per next token text: is its lower-cased form in ``next_low`` or its stem in ``next_stem`` (the second
+    tokens of the longer keys a word starts)? One small bounded memo per starting word: the check runs for
+    every start word in a text (~180 per report) and is mostly false. The bound keeps a long run's memory
+    small: a frequent start word ("de", "the") meets thousands of different next words."""
+    def fits(word: str) -> bool:
+        x = _INFO[word]
+        return x.low in next_low or x.stem in next_stem
+
+    return Memo(fits, limit=1_000)
 
 
 def _common_phrase(surface: str, lang: str | None) -> bool:

@@ -7,11 +7,13 @@ is recorded as Bulgarian, not forced into Russian.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
 from escwatch.analyse.context import Context
+from escwatch.analyse.scan import words_of
 from escwatch.lang import load_lang
 from escwatch.records import Report, replace
 
@@ -56,10 +58,31 @@ def _foreign(sample: str, words: list[str]) -> bool:
                 or not FOREIGN_WORDS.isdisjoint(words))
 
 
+# lower-casing changes which characters are word characters only for "İ" (-> "i" and a combining dot), and
+# lower-cases "Σ" by its context (final "ς"), which a word read apart from the text lacks
+_LOWER_UNLIKE_WORDS = ("İ", "Σ")
+
+
+def _sample_words(text: str) -> list[str]:
+    """``\\w+`` words of ``text[:SAMPLE_CHARS].lower()``: the text's words as the scanners find them (once per
+    text, kept for the later stages), cut at SAMPLE_CHARS and lower-cased in one call, instead of a second
+    regex pass over the sample."""
+    sample = text[:SAMPLE_CHARS]
+    if any(c in sample for c in _LOWER_UNLIKE_WORDS):
+        return _WORD.findall(sample.lower())
+    at, words = words_of(text)
+    k = bisect_left(at, SAMPLE_CHARS)
+    if not k:
+        return []
+    head = words[:k]
+    head[-1] = head[-1][:SAMPLE_CHARS - at[k - 1]]  # a word the sample cuts
+    return " ".join(head).lower().split(" ")
+
+
 def _fast(text: str, languages: tuple[str, ...]) -> str | None:
     """Function-word counts decide long texts in the pack's languages at once; None when unsure."""
     sample = text[:SAMPLE_CHARS].lower()
-    words = _WORD.findall(sample)
+    words = _sample_words(text)
     if len(words) < FAST_MIN_TOKENS or _foreign(sample, words):
         return None
     index = _function_words(languages)
