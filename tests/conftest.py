@@ -69,14 +69,17 @@ class Stores:
         db = f"esc_{name}_{uuid.uuid4().hex[:10]}".lower()
         source = src.rsplit("/", 1)[1]
         with self.admin.connect() as conn:  # a template must have no other sessions
-            for attempt in range(50):  # a terminated session takes a moment to leave
+            for attempt in range(100):  # a terminated session takes a moment to leave
+                # only our own client sessions: an autovacuum worker on the source (a superuser process, which
+                # may not be terminated) finishes by itself, and the retry waits for it
                 conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d "
-                                  "AND pid <> pg_backend_pid()"), {"d": source})
+                                  "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                                  "AND usename = current_user"), {"d": source})
                 try:
                     conn.execute(text(f'CREATE DATABASE "{db}" TEMPLATE "{source}"'))
                     break
                 except DBAPIError:
-                    if attempt == 49:
+                    if attempt == 99:
                         raise
                     time.sleep(0.1)
         self.made.append(db)
