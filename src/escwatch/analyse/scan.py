@@ -274,10 +274,10 @@ def _non_word(op: object, av: Any) -> int | None:
         inner = _non_word(*sub[0]) if len(sub) == 1 else None
         return None if inner is None else lo * inner
     if op is sre_c.LITERAL:
-        return None if _word_char(chr(av)) else 1
+        return None if word_char(chr(av)) else 1
     if op is sre_c.IN and av and av[0][0] is not sre_c.NEGATE:
         for o, a in av:
-            if o is sre_c.LITERAL and not _word_char(chr(a)):
+            if o is sre_c.LITERAL and not word_char(chr(a)):
                 continue
             if o is sre_c.CATEGORY and a in (sre_c.CATEGORY_SPACE, sre_c.CATEGORY_NOT_WORD):
                 continue
@@ -286,7 +286,7 @@ def _non_word(op: object, av: Any) -> int | None:
     return None
 
 
-def _word_char(c: str) -> bool:
+def word_char(c: str) -> bool:
     """What ``\\w`` matches (one character)."""
     return c.isalnum() or c == "_"
 
@@ -327,7 +327,7 @@ def word_head(pattern: str, flags: int) -> set[str] | None:
             break
         i += 1
     keys = _prefixes(items[i:], KEY)
-    if not (gap or bounded) or "" in keys or len(keys) > MAX_KEYS or not all(_word_char(k[0]) for k in keys):
+    if not (gap or bounded) or "" in keys or len(keys) > MAX_KEYS or not all(word_char(k[0]) for k in keys):
         return None
     return {k.translate(FOLD) for k in keys}
 

@@ -10,7 +10,7 @@ from itertools import compress
 from pathlib import Path
 from typing import Any, cast
 
-from escwatch.analyse.scan import Scanner, WordTable, words_of
+from escwatch.analyse.scan import Scanner, WordTable, word_char, words_of
 from escwatch.errors import PackSchemaError
 
 HERE = Path(__file__).parent
@@ -24,11 +24,7 @@ ATTRIBUTION_KEYS = ("source_markers", "according_to", "according_to_after")
 
 
 _WORD = re.compile(r"\w+")
-_TWO_WORD_CHARS = re.compile(r"\w\w")  # \w is exactly _word_char
-
-
-def _word_char(c: str) -> bool:
-    return c.isalnum() or c == "_"
+_TWO_WORD_CHARS = re.compile(r"\w\w")  # \w is exactly word_char
 
 
 class Phrases:
@@ -40,7 +36,7 @@ class Phrases:
         ordered = sorted(phrases, key=len, reverse=True)
         self.rx = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(p) for p in ordered)})(?!\w)", flags)
         self.scanner: Scanner | None = None
-        if all(_word_char(p[:1] or " ") for p in ordered):
+        if all(word_char(p[:1] or " ") for p in ordered):
             sc = Scanner.build(((None, rf"\b{re.escape(p)}(?!\w)") for p in ordered), flags, table)
             self.scanner = None if sc.rest else sc
 
