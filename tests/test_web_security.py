@@ -154,7 +154,8 @@ def test_csrf_double_submit(client: TestClient, sec_db: str) -> None:
     is_error(client.post("/api/actions/flag", json=body, headers=BEARER), 403, "E702")  # no cookie, no header
     csrf = client.get("/api/csrf").json()["csrf"]
     is_error(client.post("/api/actions/flag", json=body, headers=BEARER), 403, "E702")  # cookie, no header
-    is_error(client.post("/api/actions/flag", json=body, headers={**BEARER, "X-CSRF-Token": csrf[:-1] + "A"}),
+    wrong = csrf[:-1] + ("B" if csrf.endswith("A") else "A")  # never the token (1 in 16 ends in "A")
+    is_error(client.post("/api/actions/flag", json=body, headers={**BEARER, "X-CSRF-Token": wrong}),
              403, "E702")  # mismatched
     client.cookies.clear()
     is_error(client.post("/api/actions/flag", json=body, headers={**BEARER, "X-CSRF-Token": csrf}),
