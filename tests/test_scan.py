@@ -7,7 +7,8 @@ from itertools import pairwise
 
 import pytest
 
-from escwatch.analyse.scan import KEY, Scanner, index_keys, start_finder, trie_regex, words_of
+from escwatch.analyse.heads import KEY, index_keys, start_finder, trie_regex
+from escwatch.analyse.scan import Scanner, words_of
 from escwatch.demo import corpus_dir
 from escwatch.lang import ATTRIBUTION_KEYS, PATTERN_KEYS, SUPPORTED, load_lang
 
@@ -141,7 +142,7 @@ def test_find_regions_one_pass_matches_per_kind_phrases():
 def test_word_heads_of_scanned_patterns() -> None:
     """Scanned patterns that begin at, or in the non-word characters just before, a word with a known key are
     tried only there: they find what the plain alternation finds, also for odd case folds (ſ, ᲃ) and ranges."""
-    from escwatch.analyse.scan import word_head
+    from escwatch.analyse.heads import word_head
 
     assert word_head(r"\s+(?:said|says)\b", re.IGNORECASE) == {"said", "says"}
     assert word_head(r"(?:(?<=\bon )|(?<=\bmid-))May\b", re.IGNORECASE) == {"may"}

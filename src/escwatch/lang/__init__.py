@@ -10,7 +10,8 @@ from itertools import compress
 from pathlib import Path
 from typing import Any, cast
 
-from escwatch.analyse.scan import Scanner, WordTable, word_char, words_of
+from escwatch.analyse.heads import word_char
+from escwatch.analyse.scan import Scanner, WordTable, words_of
 from escwatch.errors import PackSchemaError
 
 HERE = Path(__file__).parent
