@@ -170,16 +170,17 @@ class ErrorRecord:
 
 
 def _quick_pickling(cls: type) -> None:
-    """Pickle a frozen, slotted record as a tuple of its values. The dataclass default looks its fields
-    up for every object, which made unpickling analysed reports from Ray workers cost ~1 ms each."""
-    names = tuple(f.name for f in fields(cls))
+    """Pickle a frozen, slotted record as a tuple of its values: read at once (``_FIELDS``), set back through
+    the quick ``__init__``. The dataclass default looks its fields up for every object, which made
+    unpickling analysed reports from Ray workers cost ~1 ms each."""
+    read = _FIELDS[cls][0]
+    init = cls.__dict__["__init__"]  # the quick one
 
     def getstate(self: Any) -> tuple[Any, ...]:
-        return tuple(getattr(self, n) for n in names)
+        return read(self)
 
     def setstate(self: Any, state: tuple[Any, ...]) -> None:
-        for n, v in zip(names, state, strict=True):
-            object.__setattr__(self, n, v)
+        init(self, *state)
 
     setattr(cls, "__getstate__", getstate)  # noqa: B010 (mypy refuses a method assignment)
     setattr(cls, "__setstate__", setstate)  # noqa: B010
@@ -230,7 +231,7 @@ def replace(record: R, /, **changes: Any) -> R:
 
 
 for _cls in (RawDoc, Span, Mention, PlaceRef, DateRef, Quote, Claim, CitedSource, IndicatorHit, Report, ErrorRecord):
-    _quick_pickling(_cls)
-    _quick_init(_cls)
     _names = [f.name for f in fields(_cls)]  # three or more: attrgetter gives a tuple
     _FIELDS[_cls] = (attrgetter(*_names), {n: k for k, n in enumerate(_names)})
+    _quick_init(_cls)
+    _quick_pickling(_cls)
